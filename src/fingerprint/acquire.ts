@@ -1,0 +1,198 @@
+/**
+ * Acquire: read what a fingerprint needs from a source, without weights.
+ * safetensors: config.json + index (when sharded) + one ranged header read per shard, all shards
+ * in parallel (the fetch layer bounds concurrency). Errors name the model and file; any file that
+ * cannot be read makes the whole model UNKNOWN (a partial tensor list would be wrong data).
+ */
+import { parseSafetensorsHeader } from "../formats/safetensors.js";
+import { parseSafetensorsIndex, validateIndexAgainstHeaders } from "../formats/safetensors-index.js";
+import { mapLimit } from "../net/limiter.js";
+import { DEFAULT_MAX_HEADER_BYTES, estimateHeaderBytes } from "../sources/st-header.js";
+import type { ModelSource, RawModel, ResolvedModel, TensorRecord } from "../sources/types.js";
+import { FormatError, StandinError } from "../util/errors.js";
+import type { FileEntry, Finding, FormatKind, SourceMode } from "./types.js";
+
+export interface AcquireOptions {
+  source: SourceMode;
+  maxHeaderBytes?: number;
+  /** Max shards of one model read at once (the fetch layer bounds the total). Default 64. */
+  shardConcurrency?: number;
+}
+
+const CONFIG_MAX_BYTES = 10 * 1024 * 1024;
+const INDEX_MAX_BYTES = 250 * 1024 * 1024;
+
+export interface Extras {
+  /** Acquired raw model plus anything format-specific (ONNX graph, GGUF info) for the builder. */
+  raw: RawModel;
+  index: ReturnType<typeof parseSafetensorsIndex> | null;
+  indexFile: string | null;
+}
+
+/** Which format to read, given the request and the repo's files. */
+export function chooseFormat(requested: SourceMode, files: readonly string[]): { format: FormatKind; finding?: Finding } {
+  const root = files.filter((f) => !f.includes("/"));
+  const has = {
+    safetensors: root.some((f) => f.endsWith(".safetensors") || f.endsWith(".safetensors.index.json")),
+    gguf: files.some((f) => f.toLowerCase().endsWith(".gguf")),
+    onnx: files.some((f) => f.toLowerCase().endsWith(".onnx")),
+    config: root.includes("config.json"),
+  };
+  if (requested !== "auto") {
+    if (requested === "config" || has[requested]) return { format: requested };
+    return {
+      format: "config",
+      finding: {
+        severity: "warning",
+        code: "source_fallback_config",
+        message: `source: ${requested} was requested but the repo has no ${requested} files; fingerprinted from config.json only`,
+      },
+    };
+  }
+  if (has.safetensors) return { format: "safetensors" };
+  if (has.gguf && !has.config) return { format: "gguf" };
+  if (has.onnx && !has.config) return { format: "onnx" };
+  if (has.gguf) return { format: "gguf" };
+  if (has.onnx) return { format: "onnx" };
+  return {
+    format: "config",
+    finding: { severity: "info", code: "source_config_only", message: "no weight files found: fingerprinted from config.json only" },
+  };
+}
+
+function decodeJson(bytes: Uint8Array, ctx: { model: string; file: string }): Record<string, unknown> {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new FormatError("config_not_utf8", "config.json is not valid UTF-8", ctx);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new FormatError("config_not_json", `config.json is not valid JSON (${(e as Error).message})`, ctx);
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v)) {
+    throw new FormatError("config_not_object", "config.json is not a JSON object", ctx);
+  }
+  return v as Record<string, unknown>;
+}
+
+/** Pick the safetensors index and shard list from the repo listing. */
+export function safetensorsLayout(files: readonly string[]): { index: string | null; shards: string[] } {
+  const root = files.filter((f) => !f.includes("/"));
+  const indexes = root.filter((f) => f.endsWith(".safetensors.index.json"));
+  const index = indexes.includes("model.safetensors.index.json") ? "model.safetensors.index.json" : (indexes.sort()[0] ?? null);
+  if (index) return { index, shards: [] };
+  let shards = root.filter((f) => f.endsWith(".safetensors")).sort();
+  // Mistral repos ship consolidated.safetensors next to the HF files: prefer the HF layout.
+  if (shards.length > 1 && shards.includes("consolidated.safetensors")) shards = shards.filter((s) => s !== "consolidated.safetensors");
+  return { index: null, shards };
+}
+
+/** Header size guess for a single-file model from its config (layers x tensors per layer). */
+export function estimateFromConfig(config: Record<string, unknown> | null): number {
+  if (!config) return 100_000;
+  const num = (k: string): number => {
+    const tc = (config["text_config"] ?? {}) as Record<string, unknown>;
+    const v = config[k] ?? tc[k];
+    return typeof v === "number" && Number.isFinite(v) ? v : 0;
+  };
+  const layers = num("num_hidden_layers") || num("n_layer") || num("num_layers") || 32;
+  const experts = num("num_local_experts") || num("num_experts") || num("n_routed_experts");
+  const perLayer = 12 + 3 * experts;
+  return Math.min(50_000_000, Math.max(16_384, (layers * perLayer + 16) * 150));
+}
+
+export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<Extras> {
+  const resolved: ResolvedModel = await src.resolve();
+  const names = resolved.files.map((f) => f.path);
+  const { format, finding } = chooseFormat(opts.source, names);
+  const findings: Finding[] = finding ? [finding] : [];
+  const files: FileEntry[] = [];
+  const model = src.model;
+  const sizeOf = (p: string): number | null => resolved.files.find((f) => f.path === p)?.size ?? null;
+
+  let config: Record<string, unknown> | null = null;
+  if (names.includes("config.json")) {
+    const before = src.stats().bytes;
+    const bytes = await src.readFile("config.json", { maxBytes: CONFIG_MAX_BYTES });
+    config = decodeJson(bytes, { model, file: "config.json" });
+    files.push({ path: "config.json", kind: "config", size: bytes.byteLength, bytesRead: src.stats().bytes - before });
+  } else if (format === "config") {
+    throw new StandinError("no_config", "the repo has neither weight files nor a config.json: nothing to fingerprint", {
+      model,
+      hint: "check the model id and revision",
+    });
+  }
+
+  const raw: RawModel = { model, resolved, format, config, files, tensors: [], findings };
+  const out: Extras = { raw, index: null, indexFile: null };
+  if (format !== "safetensors") return out;
+
+  const maxHeaderBytes = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const layout = safetensorsLayout(names);
+  let shards = layout.shards;
+  const expected = new Map<string, number>();
+  if (layout.index) {
+    const before = src.stats().bytes;
+    const bytes = await src.readFile(layout.index, { maxBytes: INDEX_MAX_BYTES });
+    const index = parseSafetensorsIndex(bytes, { file: layout.index, model });
+    out.index = index;
+    out.indexFile = layout.index;
+    findings.push(...index.findings);
+    files.push({ path: layout.index, kind: "index", size: bytes.byteLength, bytesRead: src.stats().bytes - before });
+    const byShard = new Map<string, string[]>();
+    for (const [tensor, shard] of index.weightMap) {
+      let list = byShard.get(shard);
+      if (!list) byShard.set(shard, (list = []));
+      list.push(tensor);
+    }
+    for (const [shard, tensors] of byShard) expected.set(shard, estimateHeaderBytes(tensors));
+    shards = [...index.shards].sort().filter((s) => {
+      if (names.includes(s)) return true;
+      findings.push({
+        severity: "error",
+        code: "index_missing_shard",
+        message: `the index lists shard ${s} but the repo has no such file`,
+        file: s,
+      });
+      return false;
+    });
+    if (shards.length !== index.shards.length) {
+      throw new StandinError("missing_shard", `${index.shards.length - shards.length} shard(s) named by ${layout.index} are missing from the repo`, {
+        model,
+        file: layout.index,
+        hint: "the upload is incomplete; pin a complete revision",
+      });
+    }
+  }
+  if (shards.length === 0) {
+    throw new StandinError("no_safetensors", "no safetensors files to read", { model });
+  }
+  const single = estimateFromConfig(config);
+  const parsed = await mapLimit(shards, opts.shardConcurrency ?? 64, async (shard) => {
+    const h = await src.readSafetensorsHeader(shard, { expectedHeaderBytes: expected.get(shard) ?? single, maxHeaderBytes });
+    const p = parseSafetensorsHeader(h.json, { file: shard, model, headerLength: h.headerLength, fileSize: h.fileSize ?? sizeOf(shard) });
+    return { shard, h, p };
+  });
+  const tensors: TensorRecord[] = [];
+  for (const { shard, h, p } of parsed) {
+    files.push({
+      path: shard,
+      kind: "safetensors",
+      size: h.fileSize,
+      bytesRead: h.bytesRead,
+      headerLength: h.headerLength,
+      tensorCount: p.tensors.length,
+    });
+    for (const t of p.tensors) tensors.push(t);
+    findings.push(...p.findings);
+  }
+  raw.tensors = tensors;
+  if (out.index) {
+    findings.push(...validateIndexAgainstHeaders(out.index, parsed.map(({ shard, p }) => ({ file: shard, tensors: p.tensors }))));
+  }
+  return out;
+}

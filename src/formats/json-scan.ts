@@ -1,0 +1,232 @@
+/**
+ * Helpers shared by the safetensors header and index parsers:
+ * - scanJson(): one linear, iterative pass over JSON text that measures nesting depth (so a
+ *   hostile document is refused before JSON.parse, and before anything downstream such as
+ *   JSON.stringify recurses over it) and finds duplicate object keys, which JSON.parse silently
+ *   collapses (it keeps the last value);
+ * - FindingSink: collects findings with a per-code cap, so a hostile header with a million broken
+ *   tensors produces a bounded report;
+ * - decodeUtf8Strict() and where(): UTF-8 decoding and the "file (model)" phrase used in messages.
+ *
+ * Note: V8's JSON.parse is itself iterative (100k nested arrays parse fine on Node 20, see
+ * test/formats-safetensors.test.ts) but JSON.stringify is recursive and overflows the stack, so
+ * the depth guard matters for whatever happens to the parsed value later.
+ */
+import type { Finding, Severity } from "../fingerprint/types.js";
+
+export interface DuplicateKey {
+  /** Keys leading to the object holding the duplicate ("[]" stands for an array element). */
+  path: string[];
+  key: string;
+}
+
+export interface JsonScan {
+  /** Deepest nesting seen (1 for `{}`); when `tooDeep`, the scan stopped at depthLimit+1. */
+  maxDepth: number;
+  tooDeep: boolean;
+  /** Duplicate keys in the tracked objects, in document order (at most maxDuplicates). */
+  duplicates: DuplicateKey[];
+  /** Total number of duplicates found (may exceed duplicates.length). */
+  duplicateCount: number;
+  /** The scan met something that is not JSON and stopped (JSON.parse will give the real error). */
+  malformed: boolean;
+}
+
+export interface JsonScanOptions {
+  depthLimit: number;
+  /** Which objects to check for duplicate keys, by their path (root object = []). */
+  trackKeys: (path: readonly string[]) => boolean;
+  maxDuplicates?: number;
+  /**
+   * Called for every string value held directly by a tracked object, duplicates included (which
+   * JSON.parse drops): e.g. every shard name of a weight_map.
+   */
+  onStringValue?: (path: readonly string[], key: string, value: string) => void;
+}
+
+interface Frame {
+  isObject: boolean;
+  expectKey: boolean;
+  lastKey: string;
+  keys: Set<string> | null;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Scan JSON text without building it. Never recurses; tolerates malformed input (see `malformed`). */
+export function scanJson(text: string, opts: JsonScanOptions): JsonScan {
+  const maxDuplicates = opts.maxDuplicates ?? 1000;
+  const out: JsonScan = { maxDepth: 0, tooDeep: false, duplicates: [], duplicateCount: 0, malformed: false };
+  const stack: Frame[] = [];
+  const path: string[] = [];
+  const len = text.length;
+  let i = 0;
+  let nextBs = text.indexOf("\\");
+  while (i < len) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      const parent = stack[stack.length - 1];
+      if (parent) path.push(parent.isObject ? parent.lastKey : "[]");
+      if (stack.length + 1 > opts.depthLimit) {
+        out.tooDeep = true;
+        out.maxDepth = stack.length + 1;
+        return out;
+      }
+      const isObject = c === 0x7b;
+      stack.push({
+        isObject,
+        expectKey: isObject,
+        lastKey: "",
+        keys: isObject && opts.trackKeys(path) ? new Set<string>() : null,
+      });
+      if (stack.length > out.maxDepth) out.maxDepth = stack.length;
+      i++;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      if (stack.length === 0) {
+        out.malformed = true;
+        return out;
+      }
+      stack.pop();
+      if (stack.length > 0) path.pop();
+      i++;
+    } else if (c === 0x2c /* , */) {
+      const top = stack[stack.length - 1];
+      if (top?.isObject) top.expectKey = true;
+      i++;
+    } else if (c === QUOTE) {
+      // Closing quote: the first quote not preceded by an odd run of backslashes. `nextBs` (the next
+      // backslash at or after the string) is only recomputed once passed, so the scan stays linear.
+      if (nextBs !== -1 && nextBs <= i) nextBs = text.indexOf("\\", i + 1);
+      let j = text.indexOf('"', i + 1);
+      for (;;) {
+        if (j < 0) {
+          out.malformed = true;
+          return out;
+        }
+        if (nextBs === -1 || nextBs > j) break;
+        let k = j - 1;
+        while (text.charCodeAt(k) === BACKSLASH) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
+      }
+      const escaped = nextBs !== -1 && nextBs < j;
+      const top = stack[stack.length - 1];
+      const isKey = top?.isObject === true && top.expectKey;
+      if (top && (isKey || (top.keys && opts.onStringValue))) {
+        let str: string;
+        if (escaped) {
+          try {
+            str = JSON.parse(text.slice(i, j + 1)) as string;
+          } catch {
+            out.malformed = true;
+            return out;
+          }
+        } else {
+          str = text.slice(i + 1, j);
+        }
+        if (!isKey) {
+          // a string value directly inside a tracked object (arrays are not tracked)
+          opts.onStringValue?.(path, top.lastKey, str);
+          i = j + 1;
+          continue;
+        }
+        const key = str;
+        top.expectKey = false;
+        top.lastKey = key;
+        if (top.keys) {
+          if (top.keys.has(key)) {
+            out.duplicateCount++;
+            if (out.duplicates.length < maxDuplicates) out.duplicates.push({ path: [...path], key });
+          } else {
+            top.keys.add(key);
+          }
+        }
+      }
+      i = j + 1;
+    } else {
+      i++;
+    }
+  }
+  return out;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Decode UTF-8, or return null when the bytes are not valid UTF-8. A BOM is kept (and JSON.parse rejects it). */
+export function decodeUtf8Strict(bytes: Uint8Array): string | null {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** `"file" (model m)`: the phrase every error message uses to say where the problem is. */
+export function where(ctx: { file: string; model?: string }): string {
+  return `${JSON.stringify(ctx.file)}${ctx.model ? ` (model ${ctx.model})` : ""}`;
+}
+
+/** JSON type name for messages: "null", "array", "object", "string", "number", "boolean". */
+export function jsonType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  return typeof v;
+}
+
+/** A short printable form of an arbitrary JSON value for messages (at most ~80 chars). */
+export function preview(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Collects findings, keeping at most `perCode` per code and summarising the rest. */
+export class FindingSink {
+  private readonly list: Finding[] = [];
+  private readonly counts = new Map<string, number>();
+  private readonly firstSeverity = new Map<string, Severity>();
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly perCode = 50,
+  ) {}
+
+  add(severity: Severity, code: string, message: string, extra: { tensor?: string; key?: string; file?: string } = {}): void {
+    const n = (this.counts.get(code) ?? 0) + 1;
+    this.counts.set(code, n);
+    if (!this.firstSeverity.has(code)) this.firstSeverity.set(code, severity);
+    if (n > this.perCode) return;
+    const f: Finding = { severity, code, message };
+    const file = extra.file ?? this.file;
+    if (file !== undefined) f.file = file;
+    if (extra.tensor !== undefined) f.tensor = extra.tensor;
+    if (extra.key !== undefined) f.key = extra.key;
+    this.list.push(f);
+  }
+
+  /** The findings, with one summary per code that went over the cap. */
+  done(): Finding[] {
+    const out = [...this.list];
+    for (const [code, n] of this.counts) {
+      if (n > this.perCode) {
+        const f: Finding = {
+          severity: this.firstSeverity.get(code) ?? "error",
+          code,
+          message: `${n - this.perCode} more ${code} finding(s) not listed (${n} in all)`,
+        };
+        if (this.file !== undefined) f.file = this.file;
+        out.push(f);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The Hugging Face Hub source: `@huggingface/hub` for model info (resolved sha and file list),
+ * our own fetch layer for files and ranged safetensors header reads. Every file read is pinned to
+ * the resolved commit sha, so results are reproducible and cacheable.
+ */
+import { modelInfo } from "@huggingface/hub";
+import { DiskCache } from "../net/cache.js";
+import type { FetchLayer } from "../net/fetch.js";
+import { HubError, StandinError, UsageError } from "../util/errors.js";
+import { decodeHeaderCache, encodeHeaderCache, readSafetensorsHeaderBytes, type RangeGet } from "./st-header.js";
+import type { HeaderReadOptions, ModelSource, RangeReader, ReadFileOptions, ResolvedModel, SafetensorsHeaderBytes } from "./types.js";
+
+export const DEFAULT_HUB_URL = "https://huggingface.co";
+/** Default cap for whole-file reads (config.json, index): 50 MB. */
+export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
+
+export interface HubContext {
+  layer: FetchLayer;
+  hubUrl: string;
+  token?: string;
+  cache: DiskCache;
+}
+
+export function encodePath(p: string): string {
+  return p.split("/").map(encodeURIComponent).join("/");
+}
+
+export class HubSource implements ModelSource {
+  private resolved: ResolvedModel | null = null;
+  private readonly sizes = new Map<string, number>();
+
+  constructor(
+    readonly model: string,
+    readonly repo: string,
+    readonly revision: string,
+    private readonly ctx: HubContext,
+  ) {}
+
+  stats(): { requests: number; bytes: number } {
+    const c = this.ctx.layer.counters(this.model);
+    return { requests: c.requests, bytes: c.bytes };
+  }
+
+  async resolve(): Promise<ResolvedModel> {
+    if (this.resolved) return this.resolved;
+    let info: { sha?: string; filePaths?: string[]; gated?: false | "auto" | "manual" };
+    try {
+      info = await modelInfo({
+        name: this.repo,
+        revision: this.revision,
+        hubUrl: this.ctx.hubUrl,
+        accessToken: this.ctx.token,
+        fetch: this.ctx.layer.fetchFor(this.model, { model: this.model }),
+        additionalFields: ["sha", "filePaths"],
+      });
+    } catch (err) {
+      throw this.wrap(err);
+    }
+    if (!info.sha) {
+      throw new HubError("http", "the Hub's model info has no commit sha", { model: this.model, hint: "is --hub-url a Hugging Face Hub?" });
+    }
+    this.resolved = {
+      kind: "hub",
+      repo: this.repo,
+      revision: this.revision,
+      sha: info.sha,
+      files: (info.filePaths ?? []).map((p) => ({ path: p, size: null })),
+      gated: info.gated ?? false,
+    };
+    return this.resolved;
+  }
+
+  private wrap(err: unknown): StandinError {
+    if (err instanceof StandinError) return err.withContext({ model: this.model });
+    if (err instanceof TypeError && /access token must start with 'hf_'/.test(err.message)) {
+      return new UsageError("the Hugging Face token must start with 'hf_'", "check HF_TOKEN / --token / the hf-token input");
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    return new HubError("http", msg, { model: this.model, cause: err });
+  }
+
+  private sha(): string {
+    if (!this.resolved?.sha) throw new Error("resolve() must be called first");
+    return this.resolved.sha;
+  }
+
+  fileUrl(path: string): string {
+    return `${this.ctx.hubUrl}/${this.repo}/resolve/${encodeURIComponent(this.sha())}/${encodePath(path)}`;
+  }
+
+  async readFile(path: string, opts: ReadFileOptions = {}): Promise<Uint8Array> {
+    const sha = this.sha();
+    const cached = await this.ctx.cache.get(this.repo, sha, path, "file");
+    if (cached) return cached;
+    const r = await this.ctx.layer.request(this.fileUrl(path), {
+      scope: this.model,
+      model: this.model,
+      file: path,
+      maxBytes: opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES,
+    });
+    await this.ctx.cache.put(this.repo, sha, path, "file", r.body);
+    return r.body;
+  }
+
+  private rangeGet(path: string): RangeGet {
+    return async (start, end) => {
+      const r = await this.ctx.layer.request(this.fileUrl(path), {
+        scope: this.model,
+        model: this.model,
+        file: path,
+        range: [start, end],
+      });
+      const total = r.contentRange?.total ?? null;
+      if (total !== null) this.sizes.set(path, total);
+      return { bytes: r.body, total };
+    };
+  }
+
+  rangeReader(path: string, knownSize: number | null = null): RangeReader {
+    if (knownSize !== null) this.sizes.set(path, knownSize);
+    const get = this.rangeGet(path);
+    return {
+      path,
+      size: () => this.sizes.get(path) ?? null,
+      read: async (start: number, end: number) => {
+        if (end <= start) return new Uint8Array();
+        const size = this.sizes.get(path);
+        const last = size !== undefined ? Math.min(end, size) - 1 : end - 1;
+        if (last < start) return new Uint8Array();
+        return (await get(start, last)).bytes;
+      },
+    };
+  }
+
+  async readSafetensorsHeader(path: string, opts: HeaderReadOptions): Promise<SafetensorsHeaderBytes> {
+    const sha = this.sha();
+    const cached = await this.ctx.cache.get(this.repo, sha, path, "st-header");
+    const decoded = cached ? decodeHeaderCache(cached) : null;
+    if (decoded) return decoded;
+    const h = await readSafetensorsHeaderBytes(this.rangeGet(path), {
+      model: this.model,
+      file: path,
+      expectedHeaderBytes: opts.expectedHeaderBytes,
+      maxHeaderBytes: opts.maxHeaderBytes,
+      knownSize: this.sizes.get(path) ?? null,
+    });
+    await this.ctx.cache.put(this.repo, sha, path, "st-header", encodeHeaderCache(h));
+    return h;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The Hub source over real HTTP: the local Hub server on 127.0.0.1, the real @huggingface/hub
+ * client for model info, our fetch layer for files and ranged header reads.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { acquire } from "../src/fingerprint/acquire.js";
+import { createRunContext, createSource, type RunOptions } from "../src/sources/index.js";
+import { HubError, StandinError } from "../src/util/errors.js";
+import { buildCorpusRepo, buildSyntheticRepo } from "./hub/corpus-repos.js";
+import { RepoStore } from "./hub/repo-store.js";
+import { startHubServer, type HubServer } from "./hub/server.js";
+import { tinyConfig } from "./hub/synth.js";
+import { describeCorpus, hasCorpus } from "./support/corpus.js";
+
+const TOKEN = "hf_testtokenAAAAAAAAAAAAAAAAAAAAAA";
+let root: string;
+let store: RepoStore;
+let hub: HubServer;
+let cacheDir: string;
+
+function ctxFor(extra: RunOptions = {}) {
+  return createRunContext({ hubUrl: hub.url, token: null, cacheDir: null, backoffBaseMs: 5, env: {}, ...extra });
+}
+async function acquireModel(id: string, extra: RunOptions = {}, revision = "main") {
+  const ctx = ctxFor(extra);
+  const src = createSource({ id, repo: id, local: null, revision }, ctx);
+  const out = await acquire(src, { source: "auto" });
+  return { out, ctx, src };
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), "standin-hubsrc-"));
+  cacheDir = mkdtempSync(path.join(os.tmpdir(), "standin-cache-"));
+  store = new RepoStore(root);
+  const cfg = tinyConfig({});
+  buildSyntheticRepo(store, "tiny/llama", cfg, { shards: 2 });
+  buildSyntheticRepo(store, "tiny/single", cfg, {});
+  buildSyntheticRepo(store, "tiny/gated", cfg, { shards: 2 });
+  store.get("tiny/gated")?.update({ gated: "manual", authorized: [TOKEN] });
+  buildSyntheticRepo(store, "tiny/disabled", cfg, {});
+  store.get("tiny/disabled")?.update({ disabled: true });
+  if (hasCorpus) buildCorpusRepo(store, "mistralai__Mistral-7B-Instruct-v0.3", { repoId: "mistralai/Mistral-7B-Instruct-v0.3" });
+  hub = await startHubServer({ store, tokens: [TOKEN, "hf_otheruserBBBBBBBBBBBBBBBBBBBBBB"] });
+});
+
+afterAll(async () => {
+  await hub?.close();
+  rmSync(root, { recursive: true, force: true });
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+describeCorpus("sharded corpus repo (Mistral-7B-Instruct-v0.3, real weight map and shard sizes)", () => {
+  it("fingerprints with the index's tensor count and total_size, in 1 info + 1 config + 1 index + 1 per shard", async () => {
+    hub.resetLog();
+    const { out, ctx } = await acquireModel("mistralai/Mistral-7B-Instruct-v0.3");
+    const index = out.index!;
+    expect(out.raw.tensors.length).toBe(index.weightMap.size);
+    expect(out.raw.tensors.length).toBe(291);
+    const dataBytes = out.raw.tensors.reduce((s, t) => s + (t.end - t.begin), 0);
+    expect(dataBytes).toBe(index.totalSize);
+    expect(out.raw.findings.filter((f) => f.severity === "error")).toEqual([]);
+    const shards = index.shards.length;
+    expect(shards).toBe(3);
+    expect(ctx.layer.total.requests).toBe(1 + 1 + 1 + shards);
+    // real shard sizes came back through Content-Range
+    const sizes = out.raw.files.filter((f) => f.kind === "safetensors").map((f) => f.size);
+    expect(sizes).toEqual([4949453792, 4999819336, 4546807800]);
+    // one ranged GET per shard, no second read
+    const ranged = hub.requests.filter((r) => r.range && r.listener === "hub");
+    expect(ranged.length).toBe(shards);
+  });
+
+  it("a second run at the same revision makes no header requests (disk cache)", async () => {
+    const first = await acquireModel("mistralai/Mistral-7B-Instruct-v0.3", { cacheDir });
+    expect(first.ctx.layer.total.requests).toBe(6);
+    hub.resetLog();
+    const second = await acquireModel("mistralai/Mistral-7B-Instruct-v0.3", { cacheDir });
+    expect(second.ctx.layer.total.requests).toBe(1);
+    expect(hub.requests.filter((r) => r.url.includes("/resolve/")).length).toBe(0);
+    expect(second.out.raw.tensors).toEqual(first.out.raw.tensors);
+    expect(second.ctx.cache.hits).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe("hub source", () => {
+  it("reads a single-file repo in 1 info + 1 config + 1 header request", async () => {
+    const { out, ctx } = await acquireModel("tiny/single");
+    expect(out.raw.tensors.length).toBeGreaterThan(5);
+    expect(ctx.layer.total.requests).toBe(3);
+    expect(out.raw.resolved.sha).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("pins every file read to the resolved commit sha", async () => {
+    hub.resetLog();
+    const { out } = await acquireModel("tiny/llama");
+    const sha = out.raw.resolved.sha!;
+    const resolves = hub.requests.filter((r) => r.url.includes("/resolve/"));
+    expect(resolves.length).toBeGreaterThan(0);
+    for (const r of resolves) expect(r.url).toContain(`/resolve/${sha}/`);
+  });
+
+  it("does not send the token to the CDN", async () => {
+    hub.resetLog();
+    const { ctx } = await acquireModel("tiny/gated", { token: TOKEN });
+    expect(ctx.layer.total.requests).toBeGreaterThan(2);
+    const hubReqs = hub.requests.filter((r) => r.listener === "hub");
+    const cdnReqs = hub.requests.filter((r) => r.listener === "cdn");
+    expect(cdnReqs.length).toBeGreaterThan(0);
+    expect(hubReqs.every((r) => r.auth)).toBe(true);
+    expect(cdnReqs.some((r) => r.auth)).toBe(false);
+  });
+
+  describe("error matrix: typed errors that name the model", () => {
+    const cases: Array<[string, string, RunOptions, string]> = [
+      ["missing repo, anonymous (401)", "nobody/nothing", {}, "repo_not_found"],
+      ["missing repo, with token (404 RepoNotFound)", "nobody/nothing", { token: TOKEN }, "repo_not_found"],
+      ["gated repo, anonymous (401 GatedRepo)", "tiny/gated", {}, "gated"],
+      ["gated repo, token without access (403 GatedRepo)", "tiny/gated", { token: "hf_otheruserBBBBBBBBBBBBBBBBBBBBBB" }, "gated"],
+      ["bad token (401 invalid credentials)", "tiny/llama", { token: "hf_notarealtokenCCCCCCCCCCCCCCCCCC" }, "bad_token"],
+      ["disabled repo", "tiny/disabled", {}, "disabled"],
+    ];
+    for (const [name, id, extra, code] of cases) {
+      it(name, async () => {
+        const err = await acquireModel(id, extra).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(HubError);
+        expect((err as HubError).code).toBe(code);
+        expect((err as HubError).model).toBe(id);
+        expect((err as StandinError).describe()).toContain(id);
+      });
+    }
+    it("bad revision (404 RevisionNotFound)", async () => {
+      const err = (await acquireModel("tiny/llama", {}, "no-such-branch").catch((e: unknown) => e)) as HubError;
+      expect(err.code).toBe("revision_not_found");
+      expect(err.hint).toMatch(/revision/);
+    });
+    it("a token is never in an error message", async () => {
+      const err = (await acquireModel("tiny/gated", { token: "hf_otheruserBBBBBBBBBBBBBBBBBBBBBB" }).catch((e: unknown) => e)) as HubError;
+      expect(JSON.stringify(err.toJSON()) + err.describe() + err.message).not.toContain("hf_otheruser");
+    });
+  });
+
+  describe("faults", () => {
+    it("retries 429 (honouring Retry-After) and 5xx, and the result is right", async () => {
+      const clean = await acquireModel("tiny/llama");
+      hub.setFaults([
+        { kind: "429", times: 2, retryAfter: 0, match: { path: /\/resolve\// } },
+        { kind: "5xx", status: 503, times: 2, match: { path: /\/api\/models\// } },
+        { kind: "5xx", status: 502, times: 1, match: { path: /\/resolve\// } },
+      ]);
+      try {
+        const faulty = await acquireModel("tiny/llama");
+        expect(faulty.out.raw.tensors).toEqual(clean.out.raw.tensors);
+        expect(faulty.ctx.layer.total.retries).toBe(5);
+      } finally {
+        hub.setFaults([]);
+      }
+    });
+
+    it("retries connection resets and truncated bodies", async () => {
+      const clean = await acquireModel("tiny/llama");
+      hub.setFaults([
+        { kind: "reset", times: 1, match: { path: /config\.json/ } },
+        { kind: "truncate", times: 1, match: { listener: "cdn" } },
+      ]);
+      try {
+        const faulty = await acquireModel("tiny/llama");
+        expect(faulty.out.raw.tensors).toEqual(clean.out.raw.tensors);
+        expect(faulty.ctx.layer.total.retries).toBe(2);
+      } finally {
+        hub.setFaults([]);
+      }
+    });
+
+    it("a Range-ignoring server aborts without reading the body", async () => {
+      hub.setFaults([{ kind: "ignore-range" }]);
+      try {
+        const err = (await acquireModel("tiny/llama").catch((e: unknown) => e)) as HubError;
+        expect(err).toBeInstanceOf(HubError);
+        expect(err.code).toBe("range_not_supported");
+        expect(err.model).toBe("tiny/llama");
+        expect(err.file).toMatch(/\.safetensors$/);
+      } finally {
+        hub.setFaults([]);
+      }
+    });
+
+    it("a stalled body times out (bounded wait) and is retried", async () => {
+      const clean = await acquireModel("tiny/single");
+      hub.setFaults([{ kind: "stall", times: 1, match: { listener: "cdn" } }]);
+      try {
+        const t0 = Date.now();
+        const faulty = await acquireModel("tiny/single", { stallTimeoutMs: 300, timeoutMs: 300 });
+        expect(Date.now() - t0).toBeLessThan(5000);
+        expect(faulty.out.raw.tensors).toEqual(clean.out.raw.tensors);
+        expect(faulty.ctx.layer.total.retries).toBe(1);
+      } finally {
+        hub.setFaults([]);
+      }
+    });
+  });
+});
