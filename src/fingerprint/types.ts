@@ -59,6 +59,10 @@ export interface Features {
   ropeType: string | null;
   /** Fraction of head_dim that is rotated (1 = full rotary). */
   partialRotary: number | null;
+  /** How rotary pairs are laid out: "interleaved" (GPT-J rotate_every_two) or "half" (NeoX/Llama rotate_half). */
+  ropeStyle: "interleaved" | "half" | null;
+  /** Some layers skip positional encoding (SmolLM3 NoPE layers). */
+  nopeLayers: boolean | null;
   // ffn
   ffnFamily: FfnFamily | null;
   /** "silu", "gelu", "gelu_tanh", "relu", "relu2", ... */
@@ -74,6 +78,10 @@ export interface Features {
   groupedTopK: number | null;
   /** Number of leading dense layers in an MoE model (first_k_dense_replace). */
   denseLayerPrefix: number | null;
+  /** Top-k router weights renormalized (norm_topk_prob); null when dense or not stated. */
+  routerTopKNorm: boolean | null;
+  /** Router score correction bias (DeepSeek-V3 noaux_tc / e_score_correction_bias). */
+  routerBias: boolean | null;
   // norm
   normKind: NormKind | null;
   normPlacement: NormPlacement | null;
@@ -146,6 +154,10 @@ export type TensorKind =
   | "quant_scale"
   | "quant_zero"
   | "quant_aux"
+  | "buffer"
+  | "mtp"
+  | "attn_indexer"
+  | "cross_attn_gate"
   | "other";
 
 export interface AbstractTensor {
@@ -196,6 +208,8 @@ export interface WeightFormat {
   scaleDtypes: string[];
   /** Where the answer came from. */
   evidence: string[];
+  /** Further method options (desc_act, sym, activation scheme, double quant, activation bits...). */
+  options?: Record<string, string | number | boolean>;
 }
 
 export type Severity = "error" | "warning" | "info";
@@ -230,6 +244,12 @@ export interface ParamCount {
   active: number | null;
   /** "tensors" = counted from headers/graph; "config" = computed from config.json. */
   from: "tensors" | "config";
+  /** Active parameters without embeddings and head (OpenAI's convention), MoE only. */
+  activeExcludingEmbedding?: number | null;
+  /** Stored non-learned buffers included in total (rotary inv_freq, position_ids, masks). */
+  buffers?: number;
+  /** Parameters of multi-token-prediction layers (in total, not in active). */
+  mtp?: number;
 }
 
 export interface Fingerprint {
