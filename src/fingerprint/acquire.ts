@@ -4,6 +4,8 @@
  * in parallel (the fetch layer bounds concurrency). Errors name the model and file; any file that
  * cannot be read makes the whole model UNKNOWN (a partial tensor list would be wrong data).
  */
+import { ggufToConfig, ggufTensorsToHf, readGguf, type GgufInfo } from "../formats/gguf.js";
+import { chooseOnnxFiles, onnxToTensors, readOnnxGraph, type OnnxGraph } from "../formats/onnx.js";
 import { parseSafetensorsHeader } from "../formats/safetensors.js";
 import { parseSafetensorsIndex, validateIndexAgainstHeaders } from "../formats/safetensors-index.js";
 import { mapLimit } from "../net/limiter.js";
@@ -17,6 +19,8 @@ export interface AcquireOptions {
   maxHeaderBytes?: number;
   /** Max shards of one model read at once (the fetch layer bounds the total). Default 64. */
   shardConcurrency?: number;
+  /** Byte budget for range-walking one model's ONNX graphs (default 64 MiB). */
+  onnxBudgetBytes?: number;
 }
 
 const CONFIG_MAX_BYTES = 10 * 1024 * 1024;
@@ -27,6 +31,12 @@ export interface Extras {
   raw: RawModel;
   index: ReturnType<typeof parseSafetensorsIndex> | null;
   indexFile: string | null;
+  /** ONNX graphs read (source onnx). */
+  onnx: OnnxGraph[];
+  /** GGUF files read (source gguf). */
+  gguf: GgufInfo[];
+  /** config.json came from GGUF metadata rather than a config.json file. */
+  configFromGguf: boolean;
 }
 
 /** Which format to read, given the request and the repo's files. */
@@ -128,7 +138,15 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
   }
 
   const raw: RawModel = { model, resolved, format, config, files, tensors: [], findings };
-  const out: Extras = { raw, index: null, indexFile: null };
+  const out: Extras = { raw, index: null, indexFile: null, onnx: [], gguf: [], configFromGguf: false };
+  if (format === "onnx") {
+    await acquireOnnx(src, out, opts);
+    return out;
+  }
+  if (format === "gguf") {
+    await acquireGguf(src, out);
+    return out;
+  }
   if (format !== "safetensors") return out;
 
   const maxHeaderBytes = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
@@ -195,4 +213,62 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
     findings.push(...validateIndexAgainstHeaders(out.index, parsed.map(({ shard, p }) => ({ file: shard, tensors: p.tensors }))));
   }
   return out;
+}
+
+/** ONNX: read the chosen graph files (never their external data), within the byte budget. */
+async function acquireOnnx(src: ModelSource, out: Extras, opts: AcquireOptions): Promise<void> {
+  const { raw } = out;
+  const choice = chooseOnnxFiles(raw.resolved.files);
+  if (choice.primary.length === 0) throw new StandinError("no_onnx", `no ONNX graph to read (${choice.reason})`, { model: raw.model });
+  let budget = opts.onnxBudgetBytes ?? 64 * 1024 * 1024;
+  for (const file of choice.primary) {
+    const size = raw.resolved.files.find((f) => f.path === file)?.size ?? null;
+    const graph = await readOnnxGraph(src.rangeReader(file, size), { file, model: raw.model, budgetBytes: budget });
+    budget -= graph.bytesRead;
+    out.onnx.push(graph);
+    raw.files.push({ path: file, kind: "onnx", size: graph.fileSize, bytesRead: graph.bytesRead, tensorCount: graph.initializers.length });
+    raw.findings.push(...graph.findings);
+    for (const t of onnxToTensors(graph)) raw.tensors.push(t);
+  }
+  for (const ext of choice.externalData) {
+    raw.files.push({ path: ext, kind: "onnx_data", size: raw.resolved.files.find((f) => f.path === ext)?.size ?? null, bytesRead: 0 });
+  }
+  raw.findings.push({ severity: "info", code: "onnx_files", message: `ONNX graph(s) ${choice.primary.join(", ")} read (${choice.reason}); external data never read` });
+}
+
+/** Prefer a common 4-bit quantization, then 8-bit, then the first name; all shards of a split file. */
+export function chooseGgufFiles(files: readonly string[]): string[] {
+  const ggufs = files.filter((f) => f.toLowerCase().endsWith(".gguf")).sort();
+  if (ggufs.length === 0) return [];
+  const prefs = [/q4_k_m/i, /q4_k_s/i, /q4_0/i, /q5_k_m/i, /q8_0/i, /bf16/i, /f16/i];
+  let pick = ggufs[0] as string;
+  for (const re of prefs) {
+    const hit = ggufs.find((f) => re.test(f));
+    if (hit) {
+      pick = hit;
+      break;
+    }
+  }
+  const split = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/i.exec(pick);
+  if (!split) return [pick];
+  return ggufs.filter((f) => f.startsWith(`${split[1]}-`) && /-\d{5}-of-\d{5}\.gguf$/i.test(f));
+}
+
+/** GGUF: metadata and tensor infos of the chosen file(s); config from metadata when no config.json. */
+async function acquireGguf(src: ModelSource, out: Extras): Promise<void> {
+  const { raw } = out;
+  const files = chooseGgufFiles(raw.resolved.files.map((f) => f.path));
+  if (files.length === 0) throw new StandinError("no_gguf", "no .gguf file to read", { model: raw.model });
+  for (const file of files) {
+    const loc = src.ggufLocation(file);
+    const info = await readGguf(loc.url, { fetch: loc.fetch, model: raw.model, file });
+    out.gguf.push(info);
+    raw.files.push({ path: file, kind: "gguf", size: info.fileSize, bytesRead: info.bytesRead, tensorCount: info.tensors.length });
+    raw.findings.push(...info.findings);
+    for (const t of ggufTensorsToHf(info)) raw.tensors.push(t);
+  }
+  if (!raw.config && out.gguf[0]) {
+    raw.config = ggufToConfig(out.gguf[0]);
+    out.configFromGguf = true;
+  }
 }

@@ -273,7 +273,7 @@ export interface Fingerprint {
   tensorCount: number | null;
   params: ParamCount | null;
   /** Bytes of weights (tensor data), by dtype. */
-  weightBytes: { total: number; byDtype: Record<string, number> } | null;
+  weightBytes: { total: number; byDtype: Record<string, number>; estimated?: boolean } | null;
   features: Features;
   scale: Scale;
   /** Sorted op set, e.g. ["attention.gqa","ffn.swiglu","norm.rms","rope.llama3","moe.topk"]. */

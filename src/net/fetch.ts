@@ -355,10 +355,18 @@ export class FetchLayer {
         headers[k] = v;
       });
       const method = (init?.method ?? "GET").toUpperCase() as RequestOptions["method"];
+      // A byte range goes through our strict Range handling (206 + Content-Range verified).
+      let range: [number, number] | undefined;
+      const m = /^bytes=(\d+)-(\d+)$/.exec(headers["range"] ?? "");
+      if (m) {
+        range = [Number(m[1]), Number(m[2])];
+        delete headers["range"];
+      }
       const r = await this.request(url, {
         scope,
         method,
         headers,
+        range,
         body: typeof init?.body === "string" ? init.body : undefined,
         maxBytes: 64 * 1024 * 1024,
         model: ctx.model ?? scope,

@@ -132,6 +132,10 @@ export class HubSource implements ModelSource {
     };
   }
 
+  ggufLocation(path: string): { url: string; fetch: typeof fetch } {
+    return { url: this.fileUrl(path), fetch: this.ctx.layer.fetchFor(this.model, { model: this.model, file: path }) };
+  }
+
   async readSafetensorsHeader(path: string, opts: HeaderReadOptions): Promise<SafetensorsHeaderBytes> {
     const sha = this.sha();
     const cached = await this.ctx.cache.get(this.repo, sha, path, "st-header");

@@ -130,6 +130,10 @@ export class LocalSource implements ModelSource {
     };
   }
 
+  ggufLocation(p: string): { url: string } {
+    return { url: this.abs(p) };
+  }
+
   async readSafetensorsHeader(p: string, opts: HeaderReadOptions): Promise<SafetensorsHeaderBytes> {
     const known = this.resolved?.files.find((f) => f.path === p)?.size ?? null;
     return readSafetensorsHeaderBytes(this.rangeGet(p), {

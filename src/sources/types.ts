@@ -66,6 +66,8 @@ export interface ModelSource {
   rangeReader(path: string, knownSize?: number | null): RangeReader;
   /** The header of a safetensors file, in one request in the common case. */
   readSafetensorsHeader(path: string, opts: HeaderReadOptions): Promise<SafetensorsHeaderBytes>;
+  /** Where a GGUF reader (@huggingface/gguf) finds a file: a resolve URL and the fetch to use, or a local path. */
+  ggufLocation(path: string): { url: string; fetch?: typeof fetch };
   /** Requests and bytes made by this source so far. */
   stats(): { requests: number; bytes: number };
 }

@@ -1,0 +1,52 @@
+/**
+ * Fingerprint models: acquire (network or disk) then build. One failing model never drops the rest:
+ * it becomes an UNKNOWN fingerprint carrying the reason.
+ */
+import { mapLimit } from "../net/limiter.js";
+import { createSource, type RunContext, type SourceSpec } from "../sources/index.js";
+import { toStandinError } from "../util/errors.js";
+import { acquire, type AcquireOptions, type Extras } from "./acquire.js";
+import { buildFingerprint, unknownFingerprint, type NetStats } from "./build.js";
+import type { Fingerprint, SourceMode } from "./types.js";
+
+export interface FingerprintRequest extends SourceSpec {
+  source: SourceMode;
+}
+
+export interface FingerprintOptions extends Omit<AcquireOptions, "source"> {
+  /** Models fingerprinted at once (the fetch layer bounds requests). Default 8. */
+  modelConcurrency?: number;
+  /** Called with each model's raw data (integrity checks and the module atlas need the tensors). */
+  onRaw?: (ex: Extras, fp: Fingerprint) => void;
+}
+
+export async function fingerprintModel(req: FingerprintRequest, ctx: RunContext, opts: FingerprintOptions = {}): Promise<Fingerprint> {
+  const src = createSource(req, ctx);
+  const net = (): NetStats => {
+    const s = src.stats();
+    return { requests: s.requests, bytes: s.bytes, cached: false };
+  };
+  const meta = { kind: req.local ? ("local" as const) : ("hub" as const), repo: req.local ?? req.repo ?? req.id, revision: req.local ? null : req.revision };
+  let ex: Extras;
+  try {
+    ex = await acquire(src, { ...opts, source: req.source });
+  } catch (err) {
+    const e = toStandinError(err, { model: req.id });
+    return unknownFingerprint(req.id, meta, e.toJSON(), net());
+  }
+  try {
+    const n = net();
+    const readFiles = ex.raw.files.filter((f) => f.kind !== "onnx_data");
+    n.cached = meta.kind === "hub" && readFiles.length > 0 && readFiles.every((f) => f.bytesRead === 0);
+    const fp = buildFingerprint(ex, n);
+    opts.onRaw?.(ex, fp);
+    return fp;
+  } catch (err) {
+    const e = toStandinError(err, { model: req.id });
+    return unknownFingerprint(req.id, { ...meta, sha: ex.raw.resolved.sha, format: ex.raw.format }, e.toJSON(), net());
+  }
+}
+
+export async function fingerprintModels(reqs: readonly FingerprintRequest[], ctx: RunContext, opts: FingerprintOptions = {}): Promise<Fingerprint[]> {
+  return mapLimit(reqs, opts.modelConcurrency ?? 8, (r) => fingerprintModel(r, ctx, opts));
+}
