@@ -26,6 +26,7 @@ import {
   type WeightFormat,
 } from "./types.js";
 import { detectWeightFormatDetailed, weightFormatFeature } from "./weight-format.js";
+import { estimateWeightBytes } from "./weight-bytes.js";
 
 export function emptyFeatures(): Features {
   return {
@@ -219,8 +220,10 @@ export function buildFingerprint(ex: Extras, net: NetStats): Fingerprint {
     if (params) {
       const b = paramBreakdown(norm, features, scale);
       params = { ...params, activeExcludingEmbedding: b.activeExcludingEmbedding, mtp: b.mtp, buffers: b.buffers };
-      const bytes = Math.round((params.total * bitsPerParam(features.weightFormat)) / 8);
-      weightBytes = { total: bytes, byDtype: {}, estimated: true };
+      const est = estimateWeightBytes(params.byDtype, weightFormat);
+      weightBytes = est
+        ? { ...est, estimated: true }
+        : { total: Math.round((params.total * bitsPerParam(features.weightFormat)) / 8), byDtype: {}, estimated: true };
     }
   }
 

@@ -28,7 +28,31 @@ export interface HardwareFit {
   seqLen: number;
   /** Why the fit is unknown or approximate. */
   note?: string;
+  /** Bytes one GPU must hold at the chosen tensor-parallel degree (weights/TP + KV share + overhead). */
+  perGpuBytes?: number | null;
+  /** Usable bytes of one GPU of the chosen class (driver capacity x usable fraction). */
+  usableBytesPerGpu?: number | null;
+  /** Weight bytes come from the config estimate, not from headers. */
+  weightsEstimated?: boolean;
+  /** The smallest tensor-parallel degree that fits on each memory class (classes where nothing fits are omitted). */
+  alternatives?: { gpuMemoryGB: number; gpuClass: string; tensorParallel: number }[];
 }
+
+/** Runtime overhead of a fit (docs/plan.md "Fit policy"). */
+export interface FitOverhead {
+  /** Fraction of one GPU's driver-reported memory the engine may use (vLLM gpu_memory_utilization). Default 0.9. */
+  usableFraction: number;
+  /** Activations, allocator slack, replicated small tensors: fraction of the per-GPU weights + KV. Default 0.05. */
+  fraction: number;
+  /** Per-GPU fixed bytes: CUDA context, cuBLAS/NCCL workspaces, CUDA-graph pool. Default 1 GiB. */
+  fixedBytesPerGpu: number;
+}
+
+/**
+ * Order of candidate fits: "min-memory" (default) = least total GPU memory (TP x class GB), then
+ * fewer GPUs; "min-gpus" = fewer GPUs, then smaller memory class.
+ */
+export type FitPolicy = "min-memory" | "min-gpus";
 
 export interface PlanEntry {
   level: Level;
@@ -51,9 +75,20 @@ export interface TargetPlan {
   entries: PlanEntry[];
   /** The target could not be planned (UNKNOWN fingerprint). */
   error?: string;
+  /** Weight bytes of the target and of the chosen proxy (headers, else config estimate). */
+  targetWeightBytes?: number | null;
+  proxyWeightBytes?: number | null;
+  /** Decisions worth reading: proxies skipped (not cheaper, unknown size), unknown sizes, ... */
+  notes?: string[];
 }
 
 export interface PlanOptions {
   /** Test sequence length for KV cache sizing (default 4096). */
   seqLen?: number;
+  /** Memory classes to consider (default all: 24, 40, 48, 80, 96, 141, 192). */
+  gpuClasses?: number[];
+  /** Largest tensor-parallel degree (default 8). */
+  maxTensorParallel?: number;
+  overhead?: Partial<FitOverhead>;
+  fitPolicy?: FitPolicy;
 }

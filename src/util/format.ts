@@ -29,13 +29,14 @@ export function formatGiB(n: number): string {
 
 function trim(v: number): string {
   const s = Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
-  return s.replace(/\.?0+$/, "");
+  return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
 }
 
 export function formatRatio(r: number | null): string {
   if (r === null || !Number.isFinite(r)) return "?";
   if (r === 1) return "1x";
-  return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(2).replace(/\.?0+$/, "") : r.toFixed(3).replace(/\.?0+$/, "")}x`;
+  const s = r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(2) : r.toFixed(3);
+  return `${s.includes(".") ? s.replace(/\.?0+$/, "") : s}x`;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {
