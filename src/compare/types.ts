@@ -71,6 +71,11 @@ export interface Comparison {
   isomorphism: IsomorphismResult;
   /** Why the verdict is UNKNOWN (a side could not be fingerprinted). */
   error?: string;
+  /**
+   * Informational notes that are not reasons (added by compare/verdict.ts): e.g. a parameter that
+   * differs inside one code path ("Rotary fraction: 0.5 vs 0.4, both partial rotary").
+   */
+  notes?: string[];
 }
 
 /** Options for comparisons (manifest engine block). */

@@ -539,11 +539,23 @@ export interface ArchResult {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** DeepSeek-V3 style router with a score-correction bias (topk_method noaux_tc). */
-function routerBiasFrom(t: Record<string, unknown>): boolean | null {
+/** Families whose routers always carry e_score_correction_bias, whatever the config says. */
+const ROUTER_BIAS_FAMILIES = new Set(["glm4_moe", "nemotron_h"]);
+/** Families that always renormalize the top-k router weights (norm_topk_prob is not a config key). */
+const TOPK_NORM_FAMILIES = new Set(["mixtral"]);
+
+/** DeepSeek-V3 style router with a score-correction bias (topk_method noaux_tc, GLM-4.5, Nemotron-H). */
+function routerBiasFrom(t: Record<string, unknown>, family: string | null): boolean | null {
+  if (family && ROUTER_BIAS_FAMILIES.has(family)) return true;
   const m = asString(t["topk_method"]);
   if (m === null) return false;
   return m.toLowerCase() === "noaux_tc";
+}
+
+function routerTopKNormFrom(t: Record<string, unknown>, family: string | null): boolean | null {
+  const v = asBool(t["norm_topk_prob"]);
+  if (v !== null) return v;
+  return family && TOPK_NORM_FAMILIES.has(family) ? true : null;
 }
 
 function normalizeActivation(a: string): string {
@@ -900,8 +912,8 @@ export function featuresFromConfig(norm: NormalizedConfig): ArchResult {
     routerScoring,
     groupedTopK,
     denseLayerPrefix,
-    routerTopKNorm: moe ? asBool(t["norm_topk_prob"]) : null,
-    routerBias: moe ? routerBiasFrom(t) : null,
+    routerTopKNorm: moe ? routerTopKNormFrom(t, family) : null,
+    routerBias: moe ? routerBiasFrom(t, family) : null,
     normKind,
     normPlacement,
     normOffset,
