@@ -53,18 +53,24 @@ interface Frame {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const keyDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
-/** Scan JSON text without building it. Never recurses; tolerates malformed input (see `malformed`). */
-export function scanJson(text: string, opts: JsonScanOptions): JsonScan {
+/**
+ * Scan JSON without building it. Never recurses; tolerates malformed input (see `malformed`).
+ * Works on UTF-8 bytes (strings are encoded first): quotes, backslashes and brackets are ASCII, so
+ * a byte loop is exact, and typed-array loops stay fast in V8 whatever strings were seen before
+ * (a charCodeAt loop over strings was seen to drop ~50x after re-optimization).
+ */
+export function scanJson(input: string | Uint8Array, opts: JsonScanOptions): JsonScan {
+  const b = typeof input === "string" ? new TextEncoder().encode(input) : input;
   const maxDuplicates = opts.maxDuplicates ?? 1000;
   const out: JsonScan = { maxDepth: 0, tooDeep: false, duplicates: [], duplicateCount: 0, malformed: false };
   const stack: Frame[] = [];
   const path: string[] = [];
-  const len = text.length;
+  const len = b.length;
   let i = 0;
-  let nextBs = text.indexOf("\\");
   while (i < len) {
-    const c = text.charCodeAt(i);
+    const c = b[i] as number;
     if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       const parent = stack[stack.length - 1];
       if (parent) path.push(parent.isObject ? parent.lastKey : "[]");
@@ -92,38 +98,38 @@ export function scanJson(text: string, opts: JsonScanOptions): JsonScan {
       i++;
     } else if (c === 0x2c /* , */) {
       const top = stack[stack.length - 1];
-      if (top?.isObject) top.expectKey = true;
+      if (top !== undefined && top.isObject) top.expectKey = true;
       i++;
     } else if (c === QUOTE) {
-      // Closing quote: the first quote not preceded by an odd run of backslashes. `nextBs` (the next
-      // backslash at or after the string) is only recomputed once passed, so the scan stays linear.
-      if (nextBs !== -1 && nextBs <= i) nextBs = text.indexOf("\\", i + 1);
-      let j = text.indexOf('"', i + 1);
+      // Closing quote: the first quote not preceded by an odd run of backslashes.
+      let j = i + 1;
+      let escaped = false;
       for (;;) {
+        j = b.indexOf(QUOTE, j);
         if (j < 0) {
           out.malformed = true;
           return out;
         }
-        if (nextBs === -1 || nextBs > j) break;
         let k = j - 1;
-        while (text.charCodeAt(k) === BACKSLASH) k--;
+        while (k > i && b[k] === BACKSLASH) k--;
         if ((j - 1 - k) % 2 === 0) break;
-        j = text.indexOf('"', j + 1);
+        escaped = true;
+        j++;
       }
-      const escaped = nextBs !== -1 && nextBs < j;
+      if (!escaped && b.subarray(i + 1, j).includes(BACKSLASH)) escaped = true;
       const top = stack[stack.length - 1];
-      const isKey = top?.isObject === true && top.expectKey;
-      if (top && (isKey || (top.keys && opts.onStringValue))) {
+      const isKey = top !== undefined && top.isObject && top.expectKey;
+      if (top !== undefined && (isKey || (top.keys !== null && opts.onStringValue !== undefined))) {
         let str: string;
         if (escaped) {
           try {
-            str = JSON.parse(text.slice(i, j + 1)) as string;
+            str = JSON.parse(keyDecoder.decode(b.subarray(i, j + 1))) as string;
           } catch {
             out.malformed = true;
             return out;
           }
         } else {
-          str = text.slice(i + 1, j);
+          str = keyDecoder.decode(b.subarray(i + 1, j));
         }
         if (!isKey) {
           // a string value directly inside a tracked object (arrays are not tracked)
@@ -131,15 +137,14 @@ export function scanJson(text: string, opts: JsonScanOptions): JsonScan {
           i = j + 1;
           continue;
         }
-        const key = str;
         top.expectKey = false;
-        top.lastKey = key;
-        if (top.keys) {
-          if (top.keys.has(key)) {
+        top.lastKey = str;
+        if (top.keys !== null) {
+          if (top.keys.has(str)) {
             out.duplicateCount++;
-            if (out.duplicates.length < maxDuplicates) out.duplicates.push({ path: [...path], key });
+            if (out.duplicates.length < maxDuplicates) out.duplicates.push({ path: [...path], key: str });
           } else {
-            top.keys.add(key);
+            top.keys.add(str);
           }
         }
       }

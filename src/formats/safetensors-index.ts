@@ -170,7 +170,7 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
   const rawShards = new Map<string, string>();
   const rawFirstTensor = new Map<string, string>();
   const shadowed = new Map<string, string[]>();
-  const scan = scanJson(src, {
+  const scan = scanJson(bytes, {
     depthLimit: INDEX_MAX_DEPTH,
     trackKeys: (p) => p.length === 1 && p[0] === "weight_map",
     onStringValue: (p, tensor, shard) => {

@@ -152,7 +152,7 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
   if (text === null) fatal("safetensors_not_utf8", "safetensors header is not valid UTF-8");
   const src = text as string;
 
-  const scan = scanJson(src, { depthLimit: SAFETENSORS_MAX_DEPTH, trackKeys: (p) => p.length <= 1 });
+  const scan = scanJson(json.length === n ? json : json.subarray(0, n), { depthLimit: SAFETENSORS_MAX_DEPTH, trackKeys: (p) => p.length <= 1 });
   if (scan.tooDeep) fatal("safetensors_too_deep", `safetensors header JSON is nested deeper than ${SAFETENSORS_MAX_DEPTH} levels`);
 
   let root: unknown;
