@@ -1,16 +1,11 @@
 /**
- * The shared zoo corpus (real configs, weight maps, shard sizes, ONNX files) lives outside the repo
- * at ../shared/zoo-corpus. Suites that need it use describeCorpus(), which skips them with a
- * visible notice when the folder is absent. Never copy corpus files into this repo.
+ * Corpus helpers for tests: describeCorpus() skips a suite with a visible notice when the shared
+ * zoo corpus is absent. File helpers live in corpus-files.ts (usable outside vitest).
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe } from "vitest";
+import { CORPUS_DIR, hasCorpus } from "./corpus-files.js";
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const CORPUS_DIR = process.env.STANDIN_CORPUS ?? path.resolve(REPO_ROOT, "../shared/zoo-corpus");
-export const hasCorpus = existsSync(path.join(CORPUS_DIR, "INDEX.md"));
+export * from "./corpus-files.js";
 
 let warned = false;
 /** describe() when the corpus is present, describe.skip() with a notice otherwise. */
@@ -24,33 +19,3 @@ export const describeCorpus: typeof describe = ((name: string, fn: () => void) =
   }
   return describe(name, fn);
 }) as typeof describe;
-
-/** Absolute path of a corpus file: corpusPath("meta-llama__Llama-3.1-8B", "config.json"). */
-export function corpusPath(folder: string, file?: string): string {
-  return file ? path.join(CORPUS_DIR, folder, file) : path.join(CORPUS_DIR, folder);
-}
-
-export function readCorpusJson<T = Record<string, unknown>>(folder: string, file = "config.json"): T {
-  return JSON.parse(readFileSync(corpusPath(folder, file), "utf8")) as T;
-}
-
-/** Corpus model folders (those with a config.json), sorted. */
-export function corpusModels(): string[] {
-  if (!hasCorpus) return [];
-  return readdirSync(CORPUS_DIR)
-    .filter((d) => !d.startsWith("_") && existsSync(path.join(CORPUS_DIR, d, "config.json")))
-    .sort();
-}
-
-/** Shard sizes from lfs_pointer_sizes.tsv: file -> exact upstream byte size. */
-export function corpusShardSizes(folder: string): Map<string, number> {
-  const p = corpusPath(folder, "lfs_pointer_sizes.tsv");
-  const out = new Map<string, number>();
-  if (!existsSync(p)) return out;
-  for (const line of readFileSync(p, "utf8").split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const [file, size] = line.split("\t");
-    if (file && size) out.set(file, Number(size));
-  }
-  return out;
-}
