@@ -6,7 +6,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync, existsSync } from "node
 const ncc = "node_modules/.bin/ncc";
 rmSync("dist", { recursive: true, force: true });
 const run = (entry, out) =>
-  execFileSync(ncc, ["build", entry, "-o", out, "--license", "licenses.txt", "--quiet", "--target", "es2022"], { stdio: "inherit" });
+  execFileSync(ncc, ["build", entry, "-o", out, "--license", "licenses.txt", "--quiet", "--target", "es2022", "--transpile-only"], { stdio: "inherit" });
 
 run("src/action/index.ts", "dist");
 run("src/cli/index.ts", "dist/cli");

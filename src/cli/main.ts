@@ -4,7 +4,9 @@
  */
 import { StandinError } from "../util/errors.js";
 import { defaultIo, err, type Io } from "./common.js";
+import { checkCommand, CHECK_USAGE, compareCommand, COMPARE_USAGE, planCommand, PLAN_USAGE } from "./check.js";
 import { fingerprintCommand, FINGERPRINT_USAGE } from "./fingerprint.js";
+import { reportCommand, REPORT_USAGE } from "./report.js";
 
 export const EXIT_OK = 0;
 export const EXIT_GATE = 1;
@@ -13,7 +15,11 @@ export const EXIT_USAGE = 2;
 type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; usage: string; summary: string }> = {
+  check: { run: checkCommand, usage: CHECK_USAGE, summary: "everything the manifest asks: fingerprints, integrity, pairs, plans, gate" },
   fingerprint: { run: fingerprintCommand, usage: FINGERPRINT_USAGE, summary: "fingerprint models (no weights downloaded)" },
+  compare: { run: compareCommand, usage: COMPARE_USAGE, summary: "can one model stand in for another? verdicts with reasons" },
+  plan: { run: planCommand, usage: PLAN_USAGE, summary: "multi-fidelity test plan (L1-L4) per target with GPU fit" },
+  report: { run: reportCommand, usage: REPORT_USAGE, summary: "render a results file (markdown, CSV, HTML)" },
 };
 
 export function usage(): string {

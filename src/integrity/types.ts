@@ -12,6 +12,10 @@ export interface IntegrityReport {
   findings: Finding[];
   /** Counts by severity. */
   counts: { error: number; warning: number; info: number };
+  /** Why the status is FAIL (or UNKNOWN): "code: message" of every error finding (empty on PASS). */
+  reasons?: string[];
+  /** Check groups that did not run, with why (config-only model, no config.json, ONNX names...). */
+  skipped?: string[];
 }
 
 /** Declared vs counted (manifest `expect`). */
