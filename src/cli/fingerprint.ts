@@ -7,23 +7,29 @@ import { renderTable, type Style } from "../report/table.js";
 import { formatBytes, formatCount, plural } from "../util/format.js";
 import { UsageError } from "../util/errors.js";
 import { contextFrom, intOption, modelRef, NET_OPTIONS, out, parse, sourceOption, style, type Io } from "./common.js";
+import { endpointRequest } from "./inspect.js";
 
-export const FINGERPRINT_USAGE = "standin fingerprint MODEL... [--json] [--source auto|config|safetensors|onnx|gguf] [--revision REV] [--hub-url URL] [--token TOKEN] [--cache-dir DIR]";
+export const FINGERPRINT_USAGE = "standin fingerprint MODEL... [--endpoint URL] [--json] [--source auto|config|safetensors|onnx|gguf] [--revision REV] [--hub-url URL] [--token TOKEN] [--cache-dir DIR]";
 
 export async function fingerprintCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { ...NET_OPTIONS, json: { type: "boolean" }, source: { type: "string" }, revision: { type: "string" } },
+    { ...NET_OPTIONS, json: { type: "boolean" }, source: { type: "string" }, revision: { type: "string" }, endpoint: { type: "string" }, "api-key": { type: "string" }, model: { type: "string" } },
     FINGERPRINT_USAGE,
   );
   if (values.help) {
     out(io, `usage: ${FINGERPRINT_USAGE}\n\nMODEL is a Hub id (ns/name), ns/name@<40-hex sha>, or local:PATH.`);
     return 0;
   }
-  if (positionals.length === 0) throw new UsageError("no model given", `usage: ${FINGERPRINT_USAGE}`);
+  if (positionals.length === 0 && !values.endpoint) throw new UsageError("no model given", `usage: ${FINGERPRINT_USAGE}`);
   const source = sourceOption(values.source);
   const reqs = positionals.map((p) => modelRef(p, io, { revision: values.revision, source }));
   const ctx = contextFrom(values, io);
+  if (values.endpoint) {
+    const e = await endpointRequest(values.endpoint, values, ctx);
+    reqs.push(e.req);
+    if (!values.json) out(io, `endpoint ${values.endpoint}: serving ${e.req.id} (${e.note})`);
+  }
   const fps = await fingerprintModels(reqs, ctx, {
     maxHeaderBytes: intOption(values["max-header-bytes"], "max-header-bytes"),
     onnxBudgetBytes: intOption(values["onnx-budget"], "onnx-budget"),

@@ -6,6 +6,7 @@ import { StandinError } from "../util/errors.js";
 import { defaultIo, err, type Io } from "./common.js";
 import { checkCommand, CHECK_USAGE, compareCommand, COMPARE_USAGE, planCommand, PLAN_USAGE } from "./check.js";
 import { fingerprintCommand, FINGERPRINT_USAGE } from "./fingerprint.js";
+import { inspectCommand, INSPECT_USAGE } from "./inspect.js";
 import { reportCommand, REPORT_USAGE } from "./report.js";
 
 export const EXIT_OK = 0;
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; usage: string; summary: string }>
   fingerprint: { run: fingerprintCommand, usage: FINGERPRINT_USAGE, summary: "fingerprint models (no weights downloaded)" },
   compare: { run: compareCommand, usage: COMPARE_USAGE, summary: "can one model stand in for another? verdicts with reasons" },
   plan: { run: planCommand, usage: PLAN_USAGE, summary: "multi-fidelity test plan (L1-L4) per target with GPU fit" },
+  inspect: { run: inspectCommand, usage: INSPECT_USAGE, summary: "module atlas, cost model and integrity of one model (or a served endpoint)" },
   report: { run: reportCommand, usage: REPORT_USAGE, summary: "render a results file (markdown, CSV, HTML)" },
 };
 
