@@ -11,10 +11,11 @@ import { unknownFingerprint } from "./fingerprint/build.js";
 import { fingerprintModels, type FingerprintRequest } from "./fingerprint/index.js";
 import type { Fingerprint } from "./fingerprint/types.js";
 import { runIntegrity } from "./integrity/checks.js";
+import { engineGaps } from "./integrity/engine-gaps.js";
 import type { ExpectationResult, IntegrityReport } from "./integrity/types.js";
 import type { Manifest, ModelSpec } from "./manifest/types.js";
 import { planAll } from "./plan/plan.js";
-import { RESULTS_SCHEMA, type GateFailure, type PairResult, type Results } from "./report/types.js";
+import { RESULTS_SCHEMA, type EngineGapResult, type GateFailure, type PairResult, type Results } from "./report/types.js";
 import type { RunContext } from "./sources/index.js";
 import { UsageError } from "./util/errors.js";
 
@@ -80,6 +81,8 @@ export interface ZooScan {
   models: Fingerprint[];
   integrity: IntegrityReport[];
   expectations: ExpectationResult[];
+  /** Present when the manifest declares engine.supported. */
+  engineGaps?: EngineGapResult[];
 }
 
 /** Fingerprint (a shard of) the zoo with integrity and expectations. */
@@ -96,15 +99,19 @@ export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOp
   });
   const integrity: IntegrityReport[] = [];
   const expectations: ExpectationResult[] = [];
+  const supported = manifest.engine.supported;
+  const gaps: EngineGapResult[] = [];
   specs.forEach((spec, i) => {
     const fp = fps[i] as Fingerprint;
-    const r = runIntegrity({ ex: raws.get(fp.model) ?? null, fp, expect: spec.expect });
+    const ex = raws.get(fp.model) ?? null;
+    const r = runIntegrity({ ex, fp, expect: spec.expect });
     integrity.push(r.report);
     expectations.push(...r.expectations);
+    if (supported && fp.status === "ok") gaps.push({ model: fp.model, ...engineGaps(fp, ex?.raw.tensors ?? null, supported) });
     raws.delete(fp.model); // tensors are big: let them go as soon as checked
     opts.onModel?.(fp);
   });
-  return { models: fps, integrity, expectations };
+  return { models: fps, integrity, expectations, ...(supported ? { engineGaps: gaps } : {}) };
 }
 
 function compareOptions(manifest: Manifest | null): CompareOptions {
@@ -173,6 +180,7 @@ export function analyze(manifest: Manifest | null, scan: ZooScan, opts: CheckOpt
     pairs,
     matrix,
     plans,
+    ...(scan.engineGaps ? { engineGaps: scan.engineGaps } : {}),
     gate: { failOn, failures, passed: failures.length === 0 },
     network: opts.network ?? { requests: 0, bytes: 0, retries: 0, cacheHits: 0 },
     shard: null,
@@ -229,7 +237,7 @@ export async function runCheck(manifest: Manifest, ctx: RunContext, opts: CheckO
   const network = { requests: ctx.layer.total.requests, bytes: ctx.layer.total.bytes, retries: ctx.layer.total.retries, cacheHits: ctx.cache.hits };
   if (opts.shard) {
     const partial = analyze(manifest, { models: [], integrity: [], expectations: [] }, { ...opts, network });
-    return { ...partial, models: scan.models, integrity: scan.integrity, expectations: scan.expectations, gate: { failOn: partial.gate.failOn, failures: [], passed: true }, shard: `${opts.shard.index}/${opts.shard.count}` };
+    return { ...partial, models: scan.models, integrity: scan.integrity, expectations: scan.expectations, ...(scan.engineGaps ? { engineGaps: scan.engineGaps } : {}), gate: { failOn: partial.gate.failOn, failures: [], passed: true }, shard: `${opts.shard.index}/${opts.shard.count}` };
   }
   return analyze(manifest, scan, { ...opts, network });
 }
@@ -239,10 +247,14 @@ export function mergeScans(manifest: Manifest | null, parts: Results[]): { scan:
   const fpBy = new Map<string, Fingerprint>();
   const intBy = new Map<string, IntegrityReport>();
   const expBy = new Map<string, ExpectationResult[]>();
+  const gapBy = new Map<string, EngineGapResult>();
+  let anyGaps = false;
   const network = { requests: 0, bytes: 0, retries: 0, cacheHits: 0 };
   for (const r of parts) {
     for (const fp of r.models) if (!fpBy.has(fp.model)) fpBy.set(fp.model, fp);
     for (const i of r.integrity) if (!intBy.has(i.model)) intBy.set(i.model, i);
+    if (r.engineGaps) anyGaps = true;
+    for (const g of r.engineGaps ?? []) if (!gapBy.has(g.model)) gapBy.set(g.model, g);
     for (const e of r.expectations) {
       const list = expBy.get(e.model) ?? [];
       if (!expBy.has(e.model) || list.some((x) => x.key !== e.key)) list.push(e);
@@ -269,6 +281,7 @@ export function mergeScans(manifest: Manifest | null, parts: Results[]): { scan:
       models: ids.map((id) => fpBy.get(id) as Fingerprint),
       integrity: ids.flatMap((id) => (intBy.has(id) ? [intBy.get(id) as IntegrityReport] : [])),
       expectations: ids.flatMap((id) => expBy.get(id) ?? []),
+      ...(anyGaps ? { engineGaps: ids.flatMap((id) => (gapBy.has(id) ? [gapBy.get(id) as EngineGapResult] : [])) } : {}),
     },
     network,
   };

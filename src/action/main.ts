@@ -91,7 +91,9 @@ async function readEvent(p: string | undefined): Promise<Record<string, unknown>
 }
 
 function manifestPath(ctx: Ctx): string {
-  return path.resolve(ctx.workspace, ctx.inputs.manifest);
+  const abs = path.resolve(ctx.workspace, ctx.inputs.manifest);
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : abs;
 }
 
 /** The manifest path as annotations want it: relative to the workspace. */

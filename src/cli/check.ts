@@ -15,7 +15,7 @@ import { renderCheckTerminal, renderCompareTerminal, renderPlanTerminal } from "
 import { createRunContext } from "../sources/index.js";
 import { UsageError } from "../util/errors.js";
 import { formatBytes } from "../util/format.js";
-import { err, intOption, modelRef, NET_OPTIONS, out, parse, sourceOption, style, type Io } from "./common.js";
+import { displayPath, err, intOption, modelRef, NET_OPTIONS, out, parse, sourceOption, style, type Io } from "./common.js";
 
 export const CHECK_USAGE =
   "standin check [MANIFEST] [--fail-on LIST] [--json FILE] [--markdown FILE] [--csv FILE] [--format table|json|markdown] [--seq-len N] [--shard i/n] [--hub-url URL] [--token TOKEN] [--cache-dir DIR]";
@@ -75,7 +75,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   if (positionals.length > 1) throw new UsageError("check takes one manifest", `usage: ${CHECK_USAGE}`);
   const format = values.format ?? "table";
   if (!["table", "json", "markdown"].includes(format)) throw new UsageError(`--format must be table, json or markdown, got "${format}"`);
-  const manifest = await loadManifest(path.resolve(io.cwd, positionals[0] ?? "model-zoo.yaml"));
+  const manifest = await loadManifest(displayPath(positionals[0] ?? "model-zoo.yaml", io));
   const failOn = parseFailOn(values["fail-on"]);
   const shard = parseShard(values.shard);
   const ctx = contextFor(values, io, manifest);
@@ -106,7 +106,7 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
     out(io, `usage: ${PLAN_USAGE}`);
     return 0;
   }
-  const manifest = await loadManifest(path.resolve(io.cwd, positionals[0] ?? "model-zoo.yaml"));
+  const manifest = await loadManifest(displayPath(positionals[0] ?? "model-zoo.yaml", io));
   const ctx = contextFor(values, io, manifest);
   const results = await runCheck(manifest, ctx, { failOn: ["none"], seqLen: intOption(values["seq-len"], "seq-len") });
   if (values.json) out(io, JSON.stringify(results.plans, null, 2));

@@ -105,3 +105,10 @@ export function modelRef(ref: string, io: Io, opts: { revision?: string; source:
   if (revProblem) throw new UsageError(`revision "${revision}": ${revProblem.message}`, revProblem.hint);
   return { id: ref, repo: id, local: null, revision, source: opts.source };
 }
+
+/** A path that resolves to the same file from process.cwd(), as short as possible (for messages). */
+export function displayPath(file: string, io: Io): string {
+  const abs = path.resolve(io.cwd, file);
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : abs;
+}

@@ -537,6 +537,25 @@ export function renderIntegrity(results: Results, opts: SectionOptions & { compa
   }
   const exp = renderExpectations(results, opts);
   if (exp) out.push("", exp);
+  const gaps = renderEngineGaps(results, opts);
+  if (gaps) out.push("", gaps);
+  return out.join("\n");
+}
+
+/** Engine support gaps (manifest engine.supported): kinds a model needs that the engine lacks. */
+function renderEngineGaps(results: Results, opts: SectionOptions & { compact?: boolean }): string {
+  const gaps = results.engineGaps;
+  if (!gaps) return "";
+  const missing = gaps.filter((g) => g.missing.length > 0);
+  const engine = results.manifest?.engine.name ? ` (${escapeCell(results.manifest.engine.name)})` : "";
+  const head = `**Engine support${engine}:** ${missing.length === 0 ? "✅ every model's layer and op kinds are supported" : `⚠️ ${plural(missing.length, "model")} need kinds the engine does not declare`}`;
+  if (missing.length === 0) return head + ".";
+  const shown = opts.compact ? missing.slice(0, opts.limit ?? 20) : missing;
+  const rows = shown.map((g) => [escapeCell(g.model), escapeCell(g.missing.map((m) => m.kind).join(", ")), escapeCell(shorten(g.missing.map((m) => m.tensors[0] ?? "").filter(Boolean).join(", "), 200))]);
+  const out = [head + ":", "", table(["Model", "Missing kinds", "Tensors that need them"], rows)];
+  const typos = [...new Set(gaps.flatMap((g) => g.unrecognized))];
+  if (typos.length) out.push("", `Unrecognized \`engine.supported\` entries: ${typos.map((t) => `\`${escapeCell(t)}\``).join(", ")}.`);
+  if (shown.length < missing.length) out.push("", moreNote(shown.length, missing.length, "models with gaps", opts.detailsUrl));
   return out.join("\n");
 }
 

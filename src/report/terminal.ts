@@ -132,6 +132,11 @@ export function renderCheckTerminal(results: Results, style: Style, opts: Termin
     out.push(`${style.bold("Expectations:")} ${results.expectations.length - bad.length} of ${results.expectations.length} pass`);
     for (const e of bad) out.push(`  ${style.red("✗")} ${shorten(clean(`${e.model}: ${e.message}`), width - 4)}`);
   }
+  if (results.engineGaps) {
+    const gaps = results.engineGaps.filter((g) => g.missing.length > 0);
+    out.push(`${style.bold("Engine support:")} ${gaps.length === 0 ? "every needed kind is supported" : `${gaps.length} model(s) need kinds the engine does not declare`}`);
+    for (const g of gaps) out.push(`  ${style.yellow("!")} ${shorten(clean(`${g.model}: ${g.missing.map((m) => m.kind).join(", ")}`), width - 4)}`);
+  }
   const n = results.network;
   out.push(
     "",

@@ -30,6 +30,13 @@ export interface PairResult extends Comparison {
   col?: number;
 }
 
+export interface EngineGapResult {
+  model: string;
+  needed: string[];
+  missing: { kind: string; tensors: string[] }[];
+  unrecognized: string[];
+}
+
 /** One cell of the all-pairs verdict matrix (compact: 500 models = 250k cells). */
 export interface MatrixCell {
   target: string;
@@ -60,6 +67,8 @@ export interface Results {
   /** All ordered pairs (proxy != target), compact: the verdict matrix. Full comparisons are in `pairs` and plans. */
   matrix: MatrixCell[];
   plans: TargetPlan[];
+  /** Engine support gaps (manifest `engine.supported`): per model, the needed kinds the engine lacks. */
+  engineGaps?: EngineGapResult[];
   gate: { failOn: string[]; failures: GateFailure[]; passed: boolean };
   network: { requests: number; bytes: number; retries: number; cacheHits: number };
   /** Shard of the run when sharded ("1/4"), null otherwise. */
