@@ -18,8 +18,8 @@
  *
  * Linear in the number of tensors (names are split once; classification is cached per abstract key).
  */
-import { packingFactor, QUANT_KINDS, type TensorClass } from "../fingerprint/tensors.js";
-import type { Fingerprint, TensorKind, WeightFormat } from "../fingerprint/types.js";
+import { logicalParams, QUANT_KINDS } from "../fingerprint/tensors.js";
+import type { Fingerprint, TensorKind } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { EXPERT_CONTAINERS, indexTensors, isDigits, LAYER_CONTAINERS } from "./module-index.js";
 
@@ -225,13 +225,8 @@ const SINGLE_KIND: ReadonlyMap<number, BlockKind> = new Map<number, BlockKind>([
 ]);
 
 /** Per-tensor parameter count, exactly as `countParams` counts it. */
-export function tensorParams(t: TensorRecord, cls: TensorClass, format: WeightFormat | null): number {
-  if (t.shape.length === 0 || QUANT_KINDS.has(cls.kind)) return 0;
-  let elems = 1;
-  for (const d of t.shape) elems *= d;
-  if (!Number.isFinite(elems)) return 0;
-  return Math.round(elems * packingFactor(t, cls, format));
-}
+/** Logical parameters of one tensor, exactly as countParams counts them. */
+export const tensorParams = logicalParams;
 
 function tensorElements(t: TensorRecord): number {
   let e = 1;

@@ -989,6 +989,18 @@ export function packingFactor(
  * - bytes are `end - begin` of every tensor, bookkeeping included.
  * `quant` is the detected weight format; when omitted it is detected from the tensors.
  */
+/**
+ * Logical parameters of one tensor: 0 for scalars and quantization bookkeeping, elements times the
+ * packing factor otherwise (the one per-tensor rule: countParams and the module atlas both use it).
+ */
+export function logicalParams(t: Pick<TensorRecord, "name" | "dtype" | "shape">, cls: TensorClass, format: WeightFormat | null): number {
+  if (t.shape.length === 0 || QUANT_KINDS.has(cls.kind)) return 0;
+  let elems = 1;
+  for (const d of t.shape) elems *= d;
+  if (!Number.isFinite(elems)) return 0;
+  return Math.round(elems * packingFactor(t, cls, format));
+}
+
 export function countParams(tensors: readonly TensorRecord[], quant?: WeightFormat | null): ParamCountResult {
   const format = quant === undefined ? detectWeightFormat({ config: null, tensors: [...tensors] }) : quant;
   const byDtype: Record<string, number> = {};
@@ -1015,10 +1027,8 @@ export function countParams(tensors: readonly TensorRecord[], quant?: WeightForm
       cache.set(ck, cls);
     }
     if (QUANT_KINDS.has(cls.kind)) continue;
-    let elems = 1;
-    for (const d of t.shape) elems *= d;
-    if (!Number.isFinite(elems)) continue;
-    const v = Math.round(elems * packingFactor(t, cls, format));
+    const v = logicalParams(t, cls, format);
+    if (v === 0) continue;
     byDtype[t.dtype] = (byDtype[t.dtype] ?? 0) + v;
     total += v;
     if (cls.kind === "expert") routed += v;
