@@ -19,7 +19,7 @@ import { COMMENT_MARKER, metaMarker, resolveBotLogin, upsertStickyComment, type 
 import { buildTestMatrix } from "../github/matrix.js";
 import { parseBaseManifest, readManifestAt, touched } from "../github/touched.js";
 import { readInputs, type Inputs } from "./inputs.js";
-import { runWeekly } from "./weekly.js";
+import { baselinePreface, runWeekly } from "./weekly.js";
 
 export interface ActionEnv {
   env: NodeJS.ProcessEnv;
@@ -186,7 +186,8 @@ async function scanMode(ctx: Ctx): Promise<void> {
   const run = ctx.env.GITHUB_RUN_ID ? Number(ctx.env.GITHUB_RUN_ID) : null;
   const sha = headShaOf(ctx);
   const marker = `${metaMarker({ run, sha })}\n${COMMENT_MARKER}`;
-  const commentMd = renderReport(results, { budget: COMMENT_BUDGET, detailsUrl: ctx.runUrl ?? undefined, touched: touchedIds, marker });
+  const preface = reportAs === "pr" ? await baselinePreface(gh, ctx.repo, inputs, results, ctx.workspace) : undefined;
+  const commentMd = renderReport(results, { budget: COMMENT_BUDGET, detailsUrl: ctx.runUrl ?? undefined, touched: touchedIds, marker, preface });
   await writeFile(path.join(ctx.outDir, "comment.md"), commentMd);
   const pr = prNumber(ctx);
   await writeFile(path.join(ctx.outDir, "pr.json"), JSON.stringify({ number: pr, head_sha: sha, run }) + "\n");
@@ -201,10 +202,16 @@ async function scanMode(ctx: Ctx): Promise<void> {
   annotate(ctx, results);
 
   if (reportAs === "pr") await postComment(ctx, gh, pr as number, commentMd, run);
-  if (reportAs === "weekly") await runWeekly({ client: gh, repo: ctx.repo, inputs, results, runUrl: ctx.runUrl, workspace: ctx.workspace, outDir: ctx.outDir });
+  let weeklyRegressions = 0;
+  if (reportAs === "weekly") {
+    const w = await runWeekly({ client: gh, repo: ctx.repo, inputs, results, runUrl: ctx.runUrl, workspace: ctx.workspace, outDir: ctx.outDir });
+    weeklyRegressions = w.regressions;
+  }
 
-  // The gate, last.
-  if (!results.gate.passed) {
+  // The gate, last. A weekly run with regressions goes red too (unless fail-on: none).
+  if (weeklyRegressions > 0 && !inputs.failOn.includes("none")) {
+    core.setFailed(`standin weekly: ${weeklyRegressions} regression(s) against the baseline (see the rolling issue)${results.gate.passed ? "" : `; gate: ${results.gate.failures.length} failure(s)`}`);
+  } else if (!results.gate.passed) {
     const n = results.gate.failures.length;
     core.setFailed(`standin gate: ${n} failure${n === 1 ? "" : "s"} (fail-on: ${results.gate.failOn.join(",")}). ${results.gate.failures.slice(0, 3).map((f) => `${f.subject}: ${f.message}`).join(" | ")}`);
   } else {

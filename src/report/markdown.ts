@@ -172,6 +172,8 @@ export interface RenderOptions {
   title?: string;
   /** Hidden HTML comment appended at the very end, e.g. "<!-- standin:pr-comment v1 -->". */
   marker?: string;
+  /** A short paragraph placed right after the counts line and always kept (e.g. "vs the weekly baseline"). */
+  preface?: string;
 }
 
 export const DEFAULT_BUDGET = 1_000_000;
@@ -868,7 +870,7 @@ export function renderReport(results: Results, opts: RenderOptions = {}): string
   const sep = "\n\n";
   const marker = opts.marker ? `${sep}${opts.marker}\n` : "\n";
   const headline = renderHeadline(results, opts.title ?? "standin");
-  const counts = renderCountsLine(results);
+  const counts = renderCountsLine(results) + (opts.preface ? `${sep}${opts.preface}` : "");
   const footer = renderFooter(results, { detailsUrl: opts.detailsUrl });
   const o: SectionOptions = { touched: opts.touched, detailsUrl: opts.detailsUrl };
   const secs = sections(results, o);
