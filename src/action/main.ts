@@ -3,6 +3,7 @@
  * Report first (files, outputs, job summary, annotations, comment or issue), gate last: the step
  * fails (exit 1) only after everything is written, per fail-on.
  */
+import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as core from "@actions/core";
@@ -18,6 +19,7 @@ import { createGitHubClient, isHttpError, type GitHubClient } from "../github/cl
 import { COMMENT_MARKER, metaMarker, resolveBotLogin, upsertStickyComment, type RepoRef } from "../github/comment.js";
 import { buildTestMatrix } from "../github/matrix.js";
 import { parseBaseManifest, readManifestAt, touched } from "../github/touched.js";
+import { renderHtmlOption } from "../cli/report-html.js";
 import { readInputs, type Inputs } from "./inputs.js";
 import { baselinePreface, runWeekly } from "./weekly.js";
 
@@ -206,6 +208,14 @@ async function scanMode(ctx: Ctx): Promise<void> {
   if (reportAs === "weekly") {
     const w = await runWeekly({ client: gh, repo: ctx.repo, inputs, results, runUrl: ctx.runUrl, workspace: ctx.workspace, outDir: ctx.outDir });
     weeklyRegressions = w.regressions;
+  }
+  // The dashboard, in every mode (with the weekly history when weekly mode wrote it).
+  try {
+    const historyFile = path.join(ctx.outDir, "history.json");
+    const html = await renderHtmlOption(results, path.join(ctx.outDir, "report.html"), reportAs === "weekly" && existsSync(historyFile) ? historyFile : undefined);
+    core.info(`dashboard: ${html.file} (${html.bytes} bytes)`);
+  } catch (e) {
+    core.warning(`dashboard not written: ${describe(e)}`);
   }
 
   // The gate, last. A weekly run with regressions goes red too (unless fail-on: none).

@@ -9,9 +9,10 @@ import { parseResults } from "../report/json.js";
 import { renderReport } from "../report/markdown.js";
 import { renderCheckTerminal } from "../report/terminal.js";
 import { HubError, UsageError } from "../util/errors.js";
-import { out, parse, style, type Io } from "./common.js";
+import { err, out, parse, style, type Io } from "./common.js";
+import { renderHtmlOption } from "./report-html.js";
 
-export const REPORT_USAGE = "standin report RESULTS.json [--markdown OUT] [--csv OUT] [--matrix-csv OUT] [--models-csv OUT]";
+export const REPORT_USAGE = "standin report RESULTS.json [--markdown OUT] [--csv OUT] [--matrix-csv OUT] [--models-csv OUT] [--html OUT [--history DIR_OR_FILE]]";
 
 export async function reportCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
@@ -21,6 +22,8 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
       csv: { type: "string" },
       "matrix-csv": { type: "string" },
       "models-csv": { type: "string" },
+      html: { type: "string" },
+      history: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     REPORT_USAGE,
@@ -58,6 +61,12 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
   }
   if (values["models-csv"]) {
     await write(values["models-csv"], modelsCsv(results));
+    wrote = true;
+  }
+  if (values.history && !values.html) throw new UsageError("--history needs --html", `usage: ${REPORT_USAGE}`);
+  if (values.html) {
+    const r = await renderHtmlOption(results, path.resolve(io.cwd, values.html), values.history ? path.resolve(io.cwd, values.history) : undefined);
+    for (const w of r.warnings) err(io, `standin report: ${w}`);
     wrote = true;
   }
   if (!wrote) out(io, renderCheckTerminal(results, style(io)));
