@@ -1,15 +1,18 @@
 /**
  * Acquire: read what a fingerprint needs from a source, without weights.
- * safetensors: config.json + index (when sharded) + one ranged header read per shard, all shards
- * in parallel (the fetch layer bounds concurrency). Errors name the model and file; any file that
- * cannot be read makes the whole model UNKNOWN (a partial tensor list would be wrong data).
+ * safetensors: config.json + index (when sharded) + one ranged header read per shard. With an index,
+ * the largest shard is read first and teaches the speculative read size of the others
+ * (HeaderSizeLearner), then all other shards in parallel (the fetch layer bounds concurrency and
+ * serves a model's metadata before shard reads: REQUEST_PRIORITY). Errors name the model and file;
+ * any file that cannot be read makes the whole model UNKNOWN (a partial tensor list would be wrong data).
  */
 import { ggufToConfig, ggufTensorsToHf, readGguf, type GgufInfo } from "../formats/gguf.js";
 import { chooseOnnxFiles, onnxToTensors, readOnnxGraph, type OnnxGraph } from "../formats/onnx.js";
 import { parseSafetensorsHeader } from "../formats/safetensors.js";
 import { parseSafetensorsIndex, validateIndexAgainstHeaders } from "../formats/safetensors-index.js";
+import { REQUEST_PRIORITY } from "../net/fetch.js";
 import { mapLimit } from "../net/limiter.js";
-import { DEFAULT_MAX_HEADER_BYTES, estimateHeaderBytes } from "../sources/st-header.js";
+import { DEFAULT_MAX_HEADER_BYTES, HeaderSizeLearner } from "../sources/st-header.js";
 import type { ModelSource, RawModel, ResolvedModel, TensorRecord } from "../sources/types.js";
 import { FormatError, StandinError } from "../util/errors.js";
 import type { FileEntry, Finding, FormatKind, SourceMode } from "./types.js";
@@ -127,7 +130,7 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
   let config: Record<string, unknown> | null = null;
   if (names.includes("config.json")) {
     const before = src.stats().bytes;
-    const bytes = await src.readFile("config.json", { maxBytes: CONFIG_MAX_BYTES });
+    const bytes = await src.readFile("config.json", { maxBytes: CONFIG_MAX_BYTES, priority: REQUEST_PRIORITY.config });
     config = decodeJson(bytes, { model, file: "config.json" });
     files.push({ path: "config.json", kind: "config", size: bytes.byteLength, bytesRead: src.stats().bytes - before });
   } else if (format === "config") {
@@ -152,22 +155,20 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
   const maxHeaderBytes = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   const layout = safetensorsLayout(names);
   let shards = layout.shards;
-  const expected = new Map<string, number>();
+  const namesByShard = new Map<string, string[]>();
   if (layout.index) {
     const before = src.stats().bytes;
-    const bytes = await src.readFile(layout.index, { maxBytes: INDEX_MAX_BYTES });
+    const bytes = await src.readFile(layout.index, { maxBytes: INDEX_MAX_BYTES, priority: REQUEST_PRIORITY.index });
     const index = parseSafetensorsIndex(bytes, { file: layout.index, model });
     out.index = index;
     out.indexFile = layout.index;
     findings.push(...index.findings);
     files.push({ path: layout.index, kind: "index", size: bytes.byteLength, bytesRead: src.stats().bytes - before });
-    const byShard = new Map<string, string[]>();
     for (const [tensor, shard] of index.weightMap) {
-      let list = byShard.get(shard);
-      if (!list) byShard.set(shard, (list = []));
+      let list = namesByShard.get(shard);
+      if (!list) namesByShard.set(shard, (list = []));
       list.push(tensor);
     }
-    for (const [shard, tensors] of byShard) expected.set(shard, estimateHeaderBytes(tensors));
     shards = [...index.shards].sort().filter((s) => {
       if (names.includes(s)) return true;
       findings.push({
@@ -190,11 +191,33 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
     throw new StandinError("no_safetensors", "no safetensors files to read", { model });
   }
   const single = estimateFromConfig(config);
-  const parsed = await mapLimit(shards, opts.shardConcurrency ?? 64, async (shard) => {
-    const h = await src.readSafetensorsHeader(shard, { expectedHeaderBytes: expected.get(shard) ?? single, maxHeaderBytes });
+  const learner = new HeaderSizeLearner();
+  const readShard = async (shard: string) => {
+    const names = namesByShard.get(shard);
+    const h = await src.readSafetensorsHeader(shard, {
+      expectedHeaderBytes: names ? learner.estimate(names) : single,
+      maxHeaderBytes,
+      priority: REQUEST_PRIORITY.header,
+    });
+    if (names) learner.observe(names, h.headerLength);
     const p = parseSafetensorsHeader(h.json, { file: shard, model, headerLength: h.headerLength, fileSize: h.fileSize ?? sizeOf(shard) });
     return { shard, h, p };
-  });
+  };
+  // With an index and several shards: the shard with the most entries first (the steadiest ratio),
+  // then the others with the learned size. Single files and index-less shards: the config estimate.
+  const done = new Map<string, Awaited<ReturnType<typeof readShard>>>();
+  if (namesByShard.size > 0 && shards.length > 1) {
+    const lead = shards.reduce((a, b) => ((namesByShard.get(b)?.length ?? 0) > (namesByShard.get(a)?.length ?? 0) ? b : a));
+    done.set(lead, await readShard(lead));
+  }
+  const rest = await mapLimit(
+    shards.filter((s) => !done.has(s)),
+    opts.shardConcurrency ?? 64,
+    readShard,
+  );
+  for (const r of rest) done.set(r.shard, r);
+  await src.flush?.();
+  const parsed = shards.map((s) => done.get(s) as Awaited<ReturnType<typeof readShard>>);
   const tensors: TensorRecord[] = [];
   for (const { shard, h, p } of parsed) {
     files.push({

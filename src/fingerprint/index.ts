@@ -14,7 +14,12 @@ export interface FingerprintRequest extends SourceSpec {
 }
 
 export interface FingerprintOptions extends Omit<AcquireOptions, "source"> {
-  /** Models fingerprinted at once (the fetch layer bounds requests). Default 8. */
+  /**
+   * Models fingerprinted at once. Default: all of them. The fetch layer bounds the requests in
+   * flight per origin and serves every model's metadata (info, config, index) before shard reads,
+   * so with the whole zoo in flight every slot stays busy until the last shard (with a few models
+   * at a time, their serial metadata round trips leave slots idle).
+   */
   modelConcurrency?: number;
   /** Called with each model's raw data (integrity checks and the module atlas need the tensors). */
   onRaw?: (ex: Extras, fp: Fingerprint) => void;
@@ -48,5 +53,5 @@ export async function fingerprintModel(req: FingerprintRequest, ctx: RunContext,
 }
 
 export async function fingerprintModels(reqs: readonly FingerprintRequest[], ctx: RunContext, opts: FingerprintOptions = {}): Promise<Fingerprint[]> {
-  return mapLimit(reqs, opts.modelConcurrency ?? 8, (r) => fingerprintModel(r, ctx, opts));
+  return mapLimit(reqs, Math.max(1, opts.modelConcurrency ?? reqs.length), (r) => fingerprintModel(r, ctx, opts));
 }

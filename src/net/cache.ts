@@ -4,20 +4,26 @@
  * The action persists the folder with actions/cache; a re-run at the same revisions then makes
  * only the revision look-ups.
  *
+ * Small entries of one repo@sha that are always read together (the safetensors headers of a model)
+ * go into one pack file: DeepSeek-R1's 163 headers are one file to write, read and persist, not 163.
+ *
  * Never stores tokens: keys are repo ids, shas and file paths; values are file bytes.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-export type CacheKind = "file" | "st-header" | "range";
+export type CacheKind = "file" | "st-header" | "range" | "pack";
 
 const SHA_RE = /^[0-9a-f]{40}$/;
 const VERSION = "v1";
+const PACK_MAGIC = 0x314b5053; // "SPK1" little-endian
 
 export class DiskCache {
   hits = 0;
   misses = 0;
+  /** Folders already created by this run (one mkdir per repo@sha, not one per entry). */
+  private readonly made = new Map<string, Promise<void>>();
   constructor(readonly dir: string | null) {}
 
   static isCacheableRevision(sha: string | null | undefined): sha is string {
@@ -43,11 +49,38 @@ export class DiskCache {
     }
   }
 
+  /**
+   * The entries of a pack (name -> bytes), or null when absent or unreadable. Does not count hits or
+   * misses: the caller counts the entries it serves.
+   */
+  async getPack(repo: string, sha: string | null, name: string): Promise<Map<string, Uint8Array> | null> {
+    if (!this.dir || !DiskCache.isCacheableRevision(sha)) return null;
+    let buf: Buffer;
+    try {
+      buf = await readFile(this.entryPath(repo, sha, name, "pack"));
+    } catch {
+      return null;
+    }
+    return decodePack(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  }
+
+  /** Write a pack (replacing any previous one). */
+  async putPack(repo: string, sha: string | null, name: string, entries: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    await this.put(repo, sha, name, "pack", encodePack(entries));
+  }
+
   async put(repo: string, sha: string | null, file: string, kind: CacheKind, data: Uint8Array): Promise<void> {
     if (!this.dir || !DiskCache.isCacheableRevision(sha)) return;
     const p = this.entryPath(repo, sha, file, kind);
     try {
-      await mkdir(path.dirname(p), { recursive: true });
+      const dir = path.dirname(p);
+      let made = this.made.get(dir);
+      if (!made) {
+        made = mkdir(dir, { recursive: true }).then(() => undefined);
+        this.made.set(dir, made);
+        made.catch(() => this.made.delete(dir));
+      }
+      await made;
       const tmp = `${p}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       await writeFile(tmp, data);
       await rename(tmp, p);
@@ -55,4 +88,56 @@ export class DiskCache {
       // A cache that cannot be written is not an error: the next run fetches again.
     }
   }
+}
+
+/** u32 magic, u32 count, then per entry: u32 key length, key (UTF-8), u32 data length, data. */
+export function encodePack(entries: ReadonlyMap<string, Uint8Array>): Uint8Array {
+  const enc = new TextEncoder();
+  const keys = [...entries.keys()].map((k) => enc.encode(k));
+  let size = 8;
+  let i = 0;
+  for (const v of entries.values()) size += 8 + (keys[i++] as Uint8Array).byteLength + v.byteLength;
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, PACK_MAGIC, true);
+  dv.setUint32(4, entries.size, true);
+  let o = 8;
+  i = 0;
+  for (const v of entries.values()) {
+    const k = keys[i++] as Uint8Array;
+    dv.setUint32(o, k.byteLength, true);
+    out.set(k, o + 4);
+    o += 4 + k.byteLength;
+    dv.setUint32(o, v.byteLength, true);
+    out.set(v, o + 4);
+    o += 4 + v.byteLength;
+  }
+  return out;
+}
+
+/** The entries of a pack (views into `buf`), or null when it is not a well-formed pack. */
+export function decodePack(buf: Uint8Array): Map<string, Uint8Array> | null {
+  if (buf.byteLength < 8) return null;
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (dv.getUint32(0, true) !== PACK_MAGIC) return null;
+  const n = dv.getUint32(4, true);
+  const dec = new TextDecoder("utf-8", { fatal: true });
+  const out = new Map<string, Uint8Array>();
+  let o = 8;
+  try {
+    for (let i = 0; i < n; i++) {
+      if (o + 4 > buf.byteLength) return null;
+      const kl = dv.getUint32(o, true);
+      if (o + 4 + kl + 4 > buf.byteLength) return null;
+      const key = dec.decode(buf.subarray(o + 4, o + 4 + kl));
+      o += 4 + kl;
+      const vl = dv.getUint32(o, true);
+      if (o + 4 + vl > buf.byteLength) return null;
+      out.set(key, buf.subarray(o + 4, o + 4 + vl));
+      o += 4 + vl;
+    }
+  } catch {
+    return null;
+  }
+  return o === buf.byteLength ? out : null;
 }

@@ -1,5 +1,7 @@
 /**
- * The one fetch layer under everything: a concurrency limit, retries with backoff that honour
+ * The one fetch layer under everything: a concurrency limit per origin, request priorities, redirects
+ * followed hop by hop (a Hub resolve's 302 to the CDN gives its slot back before the CDN hop waits
+ * for a CDN slot), retries with backoff that honour
  * Retry-After / RateLimit on 429 and retry 5xx, timeouts and connection resets, per-request
  * timeouts (headers and body stalls), strict Range verification, body size caps, and counters of
  * requests and bytes per scope (model) and per run.
@@ -12,10 +14,16 @@ import { Limiter } from "./limiter.js";
 
 export type FetchFn = typeof fetch;
 
+/** Default max requests in flight. */
+export const DEFAULT_CONCURRENCY = 16;
+
 export interface FetchLayerOptions {
   /** Underlying fetch (injectable for tests and benchmarks). Default: global fetch. */
   fetch?: FetchFn;
-  /** Max requests in flight. Default 16. */
+  /**
+   * Max requests in flight per origin (the Hub and its CDN each get this many). Default 16.
+   * A redirected request holds one slot of one origin at a time.
+   */
   concurrency?: number;
   /** Retries after the first attempt for retryable failures. Default 5. */
   retries?: number;
@@ -52,7 +60,23 @@ export interface RequestOptions {
   file?: string;
   /** When false, non-2xx responses are returned instead of thrown (body capped at 64 KiB). */
   throwOnError?: boolean;
+  /**
+   * Scheduling priority when requests wait for a slot: lower goes first, FIFO within a priority
+   * (default 0). See REQUEST_PRIORITY.
+   */
+  priority?: number;
 }
+
+/**
+ * Priorities used by the sources: a model's metadata (info, config, index) before shard headers, so
+ * that with a whole zoo in flight every model reaches its shard list early and shard reads keep all
+ * slots busy to the end instead of a long tail of serial metadata round trips.
+ */
+export const REQUEST_PRIORITY = { info: 0, config: 1, index: 2, header: 3, other: 4 } as const;
+
+/** Most redirects followed for one request (fetch's own limit). */
+export const MAX_REDIRECTS = 20;
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 
 export interface HttpResult {
   status: number;
@@ -65,17 +89,22 @@ export interface HttpResult {
 }
 
 export interface Counters {
+  /** Requests (attempts): one per request, however many redirect hops it took. */
   requests: number;
   bytes: number;
   retries: number;
   errors: number;
+  /** Redirect hops followed (each Hub 302 to the CDN is one). */
+  redirects: number;
 }
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+/** Headers a cross-origin redirect must not carry on (the fetch standard removes Authorization). */
+const CREDENTIAL_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
 const ERROR_BODY_CAP = 64 * 1024;
 
 function emptyCounters(): Counters {
-  return { requests: 0, bytes: 0, retries: 0, errors: 0 };
+  return { requests: 0, bytes: 0, retries: 0, errors: 0, redirects: 0 };
 }
 
 export class FetchLayer {
@@ -84,7 +113,8 @@ export class FetchLayer {
     authOrigin?: string;
   };
   private readonly baseFetch: FetchFn;
-  private readonly limiter: Limiter;
+  /** One limiter per origin (the Hub, its CDN). */
+  private readonly limiters = new Map<string, Limiter>();
   readonly total: Counters = emptyCounters();
   private readonly scopes = new Map<string, Counters>();
   /** After a 429 with a wait, every request holds off until then (the limit is per client). */
@@ -93,7 +123,7 @@ export class FetchLayer {
   constructor(options: FetchLayerOptions = {}) {
     this.baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.opts = {
-      concurrency: options.concurrency ?? 16,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       retries: options.retries ?? 5,
       timeoutMs: options.timeoutMs ?? 30_000,
       stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
@@ -105,7 +135,24 @@ export class FetchLayer {
       token: options.token,
       authOrigin: options.authOrigin ? new URL(options.authOrigin).origin : undefined,
     };
-    this.limiter = new Limiter(this.opts.concurrency);
+    if (!Number.isInteger(this.opts.concurrency) || this.opts.concurrency < 1) {
+      throw new RangeError(`concurrency must be a positive integer, got ${this.opts.concurrency}`);
+    }
+  }
+
+  private limiterFor(url: string): Limiter {
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      origin = "";
+    }
+    let l = this.limiters.get(origin);
+    if (!l) {
+      l = new Limiter(this.opts.concurrency);
+      this.limiters.set(origin, l);
+    }
+    return l;
   }
 
   /** Counters for one scope (model). */
@@ -169,8 +216,13 @@ export class FetchLayer {
     return Math.round(exp / 2 + Math.random() * (exp / 2));
   }
 
-  private headersFor(url: string, ro: RequestOptions): Record<string, string> {
-    const h: Record<string, string> = { "user-agent": this.opts.userAgent, ...(ro.headers ?? {}) };
+  /** Request headers for one hop. After a cross-origin redirect, credentials the caller set are dropped (as fetch does). */
+  private headersFor(url: string, ro: RequestOptions, crossOrigin = false): Record<string, string> {
+    const h: Record<string, string> = { "user-agent": this.opts.userAgent };
+    for (const [k, v] of Object.entries(ro.headers ?? {})) {
+      if (crossOrigin && CREDENTIAL_HEADERS.has(k.toLowerCase())) continue;
+      h[k] = v;
+    }
     if (ro.range) h["range"] = `bytes=${ro.range[0]}-${ro.range[1]}`;
     if (this.opts.token && this.opts.authOrigin) {
       let origin: string | null = null;
@@ -187,7 +239,6 @@ export class FetchLayer {
   private async attempt(url: string, ro: RequestOptions): Promise<HttpResult> {
     const wait = this.pausedUntil - Date.now();
     if (wait > 0) await this.opts.sleep(Math.min(wait, this.opts.maxRetryAfterMs));
-    const release = await this.limiter.acquire();
     const ctrl = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const arm = (ms: number, what: "headers" | "body"): void => {
@@ -195,19 +246,54 @@ export class FetchLayer {
       timer = setTimeout(() => ctrl.abort(new TimeoutSignal(what)), ms);
     };
     this.count(ro.scope, "requests");
+    let release: (() => void) | null = null;
     try {
-      arm(this.opts.timeoutMs, "headers");
+      // Redirects are followed here, hop by hop: each hop holds a slot of its own origin only, so a
+      // Hub resolve that answers 302 frees its Hub slot while the CDN hop waits for a CDN slot.
       let res: Response;
-      try {
-        res = await this.baseFetch(url, {
-          method: ro.method ?? "GET",
-          headers: this.headersFor(url, ro),
-          body: ro.body,
-          redirect: "follow",
-          signal: ctrl.signal,
-        });
-      } catch (err) {
-        throw this.networkError(err, ctrl, url, ro);
+      let hopUrl = url;
+      let method: string = ro.method ?? "GET";
+      let reqBody = ro.body;
+      let crossOrigin = false;
+      for (let hop = 0; ; hop++) {
+        clearTimeout(timer);
+        release = await this.limiterFor(hopUrl).acquire(ro.priority ?? 0);
+        arm(this.opts.timeoutMs, "headers");
+        try {
+          res = await this.baseFetch(hopUrl, {
+            method,
+            headers: this.headersFor(hopUrl, ro, crossOrigin),
+            body: reqBody,
+            redirect: "manual",
+            signal: ctrl.signal,
+          });
+        } catch (err) {
+          throw this.networkError(err, ctrl, hopUrl, ro);
+        }
+        const location = REDIRECT_STATUS.has(res.status) ? res.headers.get("location") : null;
+        if (location === null) break;
+        await cancelBody(res);
+        release();
+        release = null;
+        if (hop >= MAX_REDIRECTS) {
+          throw new HubError("redirect", `too many redirects (more than ${MAX_REDIRECTS})`, { model: ro.model, file: ro.file, url, hint: "the server redirects in a loop" });
+        }
+        let next: URL;
+        try {
+          next = new URL(location, hopUrl);
+        } catch {
+          throw new HubError("redirect", `the server redirected to an invalid location`, { model: ro.model, file: ro.file, url });
+        }
+        if (next.protocol !== "http:" && next.protocol !== "https:") {
+          throw new HubError("redirect", `the server redirected to a ${next.protocol} URL`, { model: ro.model, file: ro.file, url });
+        }
+        if (next.origin !== new URL(hopUrl).origin) crossOrigin = true;
+        if ((res.status === 303 && method !== "HEAD") || ((res.status === 301 || res.status === 302) && method === "POST")) {
+          method = "GET";
+          reqBody = undefined;
+        }
+        this.count(ro.scope, "redirects");
+        hopUrl = next.href;
       }
 
       const status = res.status;
@@ -262,7 +348,7 @@ export class FetchLayer {
       return { status, headers: res.headers, body, url: res.url || url, contentRange };
     } finally {
       clearTimeout(timer);
-      release();
+      release?.();
     }
   }
 
@@ -345,7 +431,7 @@ export class FetchLayer {
    * counters, buffers the (small) body, and throws our classified HubError on HTTP errors so that
    * the library never has to guess (it cannot see X-Error-Code).
    */
-  fetchFor(scope: string, ctx: { model?: string; file?: string } = {}): FetchFn {
+  fetchFor(scope: string, ctx: { model?: string; file?: string; priority?: number } = {}): FetchFn {
     const fn = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
       const url = typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url;
       const headers: Record<string, string> = {};
@@ -371,6 +457,7 @@ export class FetchLayer {
         maxBytes: 64 * 1024 * 1024,
         model: ctx.model ?? scope,
         file: ctx.file,
+        priority: ctx.priority,
       });
       const res = new Response(method === "HEAD" || r.status === 204 ? null : r.body, { status: r.status, headers: r.headers });
       Object.defineProperty(res, "url", { value: r.url });

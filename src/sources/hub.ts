@@ -5,12 +5,14 @@
  */
 import { modelInfo } from "@huggingface/hub";
 import { DiskCache } from "../net/cache.js";
-import type { FetchLayer } from "../net/fetch.js";
+import { REQUEST_PRIORITY, type FetchLayer } from "../net/fetch.js";
 import { HubError, StandinError, UsageError } from "../util/errors.js";
 import { decodeHeaderCache, encodeHeaderCache, readSafetensorsHeaderBytes, type RangeGet } from "./st-header.js";
 import type { HeaderReadOptions, ModelSource, RangeReader, ReadFileOptions, ResolvedModel, SafetensorsHeaderBytes } from "./types.js";
 
 export const DEFAULT_HUB_URL = "https://huggingface.co";
+/** Cache pack holding a model's safetensors headers. */
+const HEADER_PACK = "safetensors-headers";
 /** Default cap for whole-file reads (config.json, index): 50 MB. */
 export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
 
@@ -28,6 +30,9 @@ export function encodePath(p: string): string {
 export class HubSource implements ModelSource {
   private resolved: ResolvedModel | null = null;
   private readonly sizes = new Map<string, number>();
+  private pack: Promise<Map<string, Uint8Array> | null> | null = null;
+  /** Headers read from the network and not yet in the cache (flush() writes them). */
+  private readonly unsaved = new Map<string, Uint8Array>();
 
   constructor(
     readonly model: string,
@@ -50,7 +55,7 @@ export class HubSource implements ModelSource {
         revision: this.revision,
         hubUrl: this.ctx.hubUrl,
         accessToken: this.ctx.token,
-        fetch: this.ctx.layer.fetchFor(this.model, { model: this.model }),
+        fetch: this.ctx.layer.fetchFor(this.model, { model: this.model, priority: REQUEST_PRIORITY.info }),
         additionalFields: ["sha", "filePaths"],
       });
     } catch (err) {
@@ -97,18 +102,20 @@ export class HubSource implements ModelSource {
       model: this.model,
       file: path,
       maxBytes: opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES,
+      priority: opts.priority ?? REQUEST_PRIORITY.other,
     });
     await this.ctx.cache.put(this.repo, sha, path, "file", r.body);
     return r.body;
   }
 
-  private rangeGet(path: string): RangeGet {
+  private rangeGet(path: string, priority: number = REQUEST_PRIORITY.other): RangeGet {
     return async (start, end) => {
       const r = await this.ctx.layer.request(this.fileUrl(path), {
         scope: this.model,
         model: this.model,
         file: path,
         range: [start, end],
+        priority,
       });
       const total = r.contentRange?.total ?? null;
       if (total !== null) this.sizes.set(path, total);
@@ -136,19 +143,39 @@ export class HubSource implements ModelSource {
     return { url: this.fileUrl(path), fetch: this.ctx.layer.fetchFor(this.model, { model: this.model, file: path }) };
   }
 
+  /** The model's cached headers (one pack per repo@sha), loaded once. */
+  private headerPack(): Promise<Map<string, Uint8Array> | null> {
+    if (!this.pack) this.pack = this.ctx.cache.getPack(this.repo, this.sha(), HEADER_PACK);
+    return this.pack;
+  }
+
   async readSafetensorsHeader(path: string, opts: HeaderReadOptions): Promise<SafetensorsHeaderBytes> {
     const sha = this.sha();
-    const cached = await this.ctx.cache.get(this.repo, sha, path, "st-header");
-    const decoded = cached ? decodeHeaderCache(cached) : null;
-    if (decoded) return decoded;
-    const h = await readSafetensorsHeaderBytes(this.rangeGet(path), {
+    const packed = (await this.headerPack())?.get(path);
+    const decoded = packed ? decodeHeaderCache(packed) : null;
+    if (decoded) {
+      this.ctx.cache.hits++;
+      return decoded;
+    }
+    if (DiskCache.isCacheableRevision(sha) && this.ctx.cache.dir) this.ctx.cache.misses++;
+    const h = await readSafetensorsHeaderBytes(this.rangeGet(path, opts.priority ?? REQUEST_PRIORITY.header), {
       model: this.model,
       file: path,
       expectedHeaderBytes: opts.expectedHeaderBytes,
       maxHeaderBytes: opts.maxHeaderBytes,
       knownSize: this.sizes.get(path) ?? null,
     });
-    await this.ctx.cache.put(this.repo, sha, path, "st-header", encodeHeaderCache(h));
+    this.unsaved.set(path, encodeHeaderCache(h));
     return h;
+  }
+
+  /** Write the headers read since the last flush into the model's pack (with those already in it). */
+  async flush(): Promise<void> {
+    if (this.unsaved.size === 0 || !this.resolved) return;
+    const entries = new Map(await this.headerPack());
+    for (const [k, v] of this.unsaved) entries.set(k, v);
+    this.unsaved.clear();
+    this.pack = Promise.resolve(entries);
+    await this.ctx.cache.putPack(this.repo, this.sha(), HEADER_PACK, entries);
   }
 }

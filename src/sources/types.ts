@@ -35,6 +35,8 @@ export interface RangeReader {
 export interface ReadFileOptions {
   /** Refuse (typed "too_large" error) instead of reading more than this many bytes. */
   maxBytes?: number;
+  /** Scheduling priority in the fetch layer (REQUEST_PRIORITY; lower first). */
+  priority?: number;
 }
 
 export interface SafetensorsHeaderBytes {
@@ -54,6 +56,8 @@ export interface HeaderReadOptions {
   expectedHeaderBytes?: number;
   /** Header cap (default 100 MB, the reference limit). */
   maxHeaderBytes: number;
+  /** Scheduling priority in the fetch layer (default REQUEST_PRIORITY.header). */
+  priority?: number;
 }
 
 export interface ModelSource {
@@ -70,6 +74,8 @@ export interface ModelSource {
   ggufLocation(path: string): { url: string; fetch?: typeof fetch };
   /** Requests and bytes made by this source so far. */
   stats(): { requests: number; bytes: number };
+  /** Persist what was read to the disk cache (headers are packed per model and written once). */
+  flush?(): Promise<void>;
 }
 
 /** One concrete tensor as listed in a safetensors header (offsets relative to the data section). */
