@@ -844,6 +844,42 @@ export function classifyRecord(t: Pick<TensorRecord, "name" | "dtype">): TensorC
   return c;
 }
 
+/**
+ * Every tensor's normalized name and dtype-aware class, computed once per tensor list: the
+ * signature, the parameter count, the tensor features and the weight-format scan all walk the same
+ * list (DeepSeek-V3: 92k tensors), so they share this (memoized by the array's identity).
+ */
+export interface TensorIndex {
+  names: NormalizedName[];
+  /** classifyRecord({name: key, dtype}) per tensor. */
+  classes: TensorClass[];
+}
+
+const TENSOR_INDEX = new WeakMap<readonly TensorRecord[], TensorIndex>();
+
+export function tensorIndex(tensors: readonly TensorRecord[]): TensorIndex {
+  const hit = TENSOR_INDEX.get(tensors);
+  if (hit) return hit;
+  const names: NormalizedName[] = new Array(tensors.length);
+  const classes: TensorClass[] = new Array(tensors.length);
+  const cache = new Map<string, TensorClass>();
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i] as TensorRecord;
+    const nn = normalizeTensorName(t.name);
+    names[i] = nn;
+    const ck = nn.key + "\u0000" + t.dtype;
+    let cls = cache.get(ck);
+    if (cls === undefined) {
+      cls = classifyRecord({ name: nn.key, dtype: t.dtype });
+      cache.set(ck, cls);
+    }
+    classes[i] = cls;
+  }
+  const ix = { names, classes };
+  TENSOR_INDEX.set(tensors, ix);
+  return ix;
+}
+
 export const QUANT_KINDS: ReadonlySet<TensorKind> = new Set(["quant_scale", "quant_zero", "quant_aux"]);
 export const TOWER_KINDS: ReadonlySet<TensorKind> = new Set(["vision", "audio", "projector"]);
 
@@ -866,18 +902,15 @@ export function buildSignature(tensors: readonly TensorRecord[]): WeightSignatur
     expert: number;
   }
   const acc = new Map<string, Acc>();
-  const kindCache = new Map<string, TensorKind>();
   const kinds: Partial<Record<TensorKind, number>> = {};
-  for (const t of tensors) {
-    const nn = normalizeTensorName(t.name);
+  const ix = tensorIndex(tensors);
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i] as TensorRecord;
+    const nn = ix.names[i] as NormalizedName;
     const layer = nn.layer ?? -1;
     const expert = nn.expert ?? -1;
-    let kind = kindCache.get(nn.key);
-    if (kind === undefined) {
-      kind = classifyTensorDetailed(nn.key).kind;
-      kindCache.set(nn.key, kind);
-    }
-    if (kind !== "quant_scale" && isScaleOnlyDtype(t.dtype)) kind = "quant_scale";
+    // classifyRecord = the name's class plus "scale-only dtypes are quantization scales"
+    const kind = (ix.classes[i] as TensorClass).kind;
     kinds[kind] = (kinds[kind] ?? 0) + 1;
     const a = acc.get(nn.key);
     if (a === undefined) {
@@ -1002,15 +1035,16 @@ export function logicalParams(t: Pick<TensorRecord, "name" | "dtype" | "shape">,
 }
 
 export function countParams(tensors: readonly TensorRecord[], quant?: WeightFormat | null): ParamCountResult {
-  const format = quant === undefined ? detectWeightFormat({ config: null, tensors: [...tensors] }) : quant;
+  const format = quant === undefined ? detectWeightFormat({ config: null, tensors }) : quant;
   const byDtype: Record<string, number> = {};
   const bytesByDtype: Record<string, number> = {};
   let total = 0;
   let bytes = 0;
   let routed = 0;
   let buffers = 0;
-  const cache = new Map<string, TensorClass>();
-  for (const t of tensors) {
+  const ix = tensorIndex(tensors);
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i] as TensorRecord;
     const b = t.end - t.begin;
     if (Number.isFinite(b) && b > 0) {
       bytes += b;
@@ -1019,13 +1053,7 @@ export function countParams(tensors: readonly TensorRecord[], quant?: WeightForm
       bytesByDtype[t.dtype] = 0;
     }
     if (t.shape.length === 0) continue;
-    const key = normalizeTensorName(t.name).key;
-    const ck = key + "\u0000" + t.dtype;
-    let cls = cache.get(ck);
-    if (cls === undefined) {
-      cls = classifyRecord({ name: key, dtype: t.dtype });
-      cache.set(ck, cls);
-    }
+    const cls = ix.classes[i] as TensorClass;
     if (QUANT_KINDS.has(cls.kind)) continue;
     const v = logicalParams(t, cls, format);
     if (v === 0) continue;
@@ -1171,21 +1199,17 @@ export function featuresFromTensors(
   const features: Partial<Features> = {};
   const scale: Partial<Scale> = {};
   const findings: Finding[] = [];
-  const format = hint.format ?? detectWeightFormat({ config: null, tensors: [...tensors] });
+  const format = hint.format ?? detectWeightFormat({ config: null, tensors });
   if (format.format !== "unknown") features.weightFormat = format.format;
 
   // ---- per-tensor info (classification cached per abstract key)
-  const cache = new Map<string, TensorClass>();
   const infos: TInfo[] = [];
   const towers = new Set<string>();
-  for (const t of tensors) {
-    const nn = normalizeTensorName(t.name);
-    const ck = nn.key + "\u0000" + t.dtype;
-    let cls = cache.get(ck);
-    if (cls === undefined) {
-      cls = classifyRecord({ name: nn.key, dtype: t.dtype });
-      cache.set(ck, cls);
-    }
+  const ix = tensorIndex(tensors);
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i] as TensorRecord;
+    const nn = ix.names[i] as NormalizedName;
+    const cls = ix.classes[i] as TensorClass;
     if (TOWER_KINDS.has(cls.kind)) {
       towers.add(cls.kind);
       continue;

@@ -10,7 +10,7 @@
  */
 import type { TensorRecord } from "../sources/types.js";
 import type { Finding, FormatKind, TensorKind, WeightFormat } from "./types.js";
-import { classifyTensorDetailed, normalizeTensorName, type TensorClass } from "./tensors.js";
+import { classifyTensorDetailed, tensorIndex, type TensorClass } from "./tensors.js";
 
 export interface WeightFormatInput {
   config: Record<string, unknown> | null;
@@ -355,8 +355,10 @@ function scanTensors(tensors: readonly TensorRecord[]): Scan {
   const cache = new Map<string, TensorClass>();
   const finalNorms: number[] = [];
   const layerNorms = new Map<number, number>();
-  for (const t of tensors) {
-    const key = normalizeTensorName(t.name).key;
+  const names = tensorIndex(tensors).names;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i] as TensorRecord;
+    const key = (names[i] as { key: string }).key;
     let cls = cache.get(key);
     if (cls === undefined) {
       cls = classifyTensorDetailed(key);
