@@ -18,6 +18,8 @@
  *   `attn_layer_indices`, `attn_layer_period`/`offset`, `sliding_window_pattern`, Gemma-2
  *   alternation, Qwen2 `max_window_layers`, Mllama `cross_attention_layers`, else a uniform stack.
  */
+import { ownEntry, setOwn } from "../formats/json-scan.js";
+import { FormatError } from "../util/errors.js";
 import type { Finding, Topology } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -423,10 +425,19 @@ function normalizeRopeType(t: string): string {
 // ---------------------------------------------------------------------------------------------
 // main
 
-/** Parses config.json text (duplicate keys are reported) and normalizes it. Throws on invalid JSON. */
+/**
+ * Parses config.json text (duplicate keys are reported) and normalizes it. Throws FormatError
+ * `config_not_json` / `config_not_object` (the codes acquire uses for config.json), naming the model.
+ */
 export function normalizeConfigText(text: string, opts: NormalizeOptions = {}): NormalizedConfig {
-  const parsed: unknown = JSON.parse(text);
-  if (!isRecord(parsed)) throw new TypeError("config.json is not a JSON object");
+  const ctx = { file: "config.json", ...(opts.model !== undefined ? { model: opts.model } : {}) };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new FormatError("config_not_json", `config.json is not valid JSON (${e instanceof Error ? e.message : String(e)})`, { ...ctx, cause: e });
+  }
+  if (!isRecord(parsed)) throw new FormatError("config_not_object", `config.json is a JSON ${parsed === null ? "null" : Array.isArray(parsed) ? "array" : typeof parsed}, not an object`, ctx);
   const dups = findDuplicateKeys(text);
   const norm = normalizeConfig(parsed, opts);
   if (dups.length > 0) {
@@ -504,7 +515,9 @@ export function normalizeConfig(raw: Record<string, unknown>, opts: NormalizeOpt
   const text: JsonRecord = {};
   for (const [k, v] of Object.entries(raw)) {
     if (SUBCONFIG_KEYS.has(k)) continue;
-    text[k] = v;
+    // setOwn: a "__proto__" key must stay a key, not become the prototype of `text` (its fields
+    // would then read as hidden_size, num_hidden_layers... although the config does not set them).
+    setOwn(text, k, v);
   }
   const textModelType = nested ? asString(nested["model_type"]) ?? modelType : modelType;
   if (nested) {
@@ -524,7 +537,7 @@ export function normalizeConfig(raw: Record<string, unknown>, opts: NormalizeOpt
       ) {
         conflicts.push(`${k}: top-level ${top} vs ${textConfigPath} ${v}`);
       }
-      text[k] = v;
+      setOwn(text, k, v);
     }
     findings.push(
       finding("info", "CONFIG_NESTED_TEXT", `text model read from \`${textConfigPath}\` (flattened over the top level; the nested config wins)`, textConfigPath ?? undefined),
@@ -537,9 +550,9 @@ export function normalizeConfig(raw: Record<string, unknown>, opts: NormalizeOpt
 
   // -- class defaults for sparse configs
   const defaultsFamily = textModelType ? textModelType.toLowerCase() : null;
-  if (defaultsFamily && CLASS_DEFAULTS[defaultsFamily]) {
+  const defaults = defaultsFamily ? ownEntry(CLASS_DEFAULTS, defaultsFamily) : undefined;
+  if (defaults) {
     const filled: string[] = [];
-    const defaults = CLASS_DEFAULTS[defaultsFamily];
     for (const [k, v] of Object.entries(defaults)) {
       const aliasPresent = ALIASES.some(([canon, al]) => canon === k && al.some((a) => text[a] !== undefined && text[a] !== null));
       if ((text[k] === undefined || text[k] === null) && !aliasPresent && !(k === "rms_norm_eps" && text["norm_eps"] !== undefined)) {

@@ -15,13 +15,14 @@
  *   `model.layers.N.self_attn.q_proj.weight`), torch dim order and ggml type names as dtypes.
  * See docs/formats-onnx-gguf.md for the tables.
  */
-import { stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { gguf, GGUFValueType, GGMLFileQuantizationType } from "@huggingface/gguf";
 import type { Finding, WeightFormat } from "../fingerprint/types.js";
 import { classifyHttpError, parseContentRange } from "../net/fetch.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError, HubError, StandinError } from "../util/errors.js";
+import { ownEntry, setOwn } from "./json-scan.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -162,7 +163,16 @@ async function readCapped(res: Response, cap: number): Promise<Uint8Array | null
  *   revision_not_found, forbidden, disabled, bad_range, rate_limited, http) naming model and file.
  * 206 bodies are read here (so bytes are counted exactly) and handed on as a fresh Response.
  */
-export function strictRangeFetch(base: typeof fetch, ctx: { model?: string; file: string; stats?: RangeFetchStats }): typeof fetch {
+export function strictRangeFetch(
+  base: typeof fetch,
+  ctx: {
+    model?: string;
+    file: string;
+    stats?: RangeFetchStats;
+    /** Called with every 206 body before it is handed on (may throw to stop the parse). */
+    inspect?: (start: number, body: Uint8Array, total: number | null) => void;
+  },
+): typeof fetch {
   const errCtx = { model: ctx.model, file: ctx.file };
   const wrapped = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = requestUrl(input);
@@ -199,6 +209,7 @@ export function strictRangeFetch(base: typeof fetch, ctx: { model?: string; file
       if (expected !== null && body.length < expected) {
         throw new HubError("truncated", `body has ${body.length} bytes, Content-Range announced ${expected}`, { ...errCtx, url, status: 206 });
       }
+      ctx.inspect?.(cr?.start ?? range?.start ?? 0, body, cr?.total ?? null);
       return new Response(body, { status: 206, statusText: res.statusText, headers: res.headers });
     }
     if (res.ok) {
@@ -303,6 +314,48 @@ export function ggmlBitsPerWeight(type: string): number | null {
 // ---------------------------------------------------------------------------------------------
 // readGguf
 
+/**
+ * Refuse a GGUF whose declared counts cannot fit in the file, before the parser walks them: the
+ * parser zero-fills its 2 MB window past the end of a short file, so a 100-byte file declaring a
+ * million tensors would otherwise be "read" from zeros (up to 2 MB of work, then a late error).
+ * Smallest encodings: v2/v3 header 24 bytes, a KV 8+4+1 = 13 bytes, a tensor info 8+4+4+8 = 24
+ * bytes; v1 (u32 sizes): header 16, KV 4+4+1 = 9, tensor info 4+4+4+8 = 20.
+ */
+export function checkGgufCounts(first: Uint8Array, total: number, ctx: { file: string; model?: string }): void {
+  if (first.length < 8 || first[0] !== 0x47 || first[1] !== 0x47 || first[2] !== 0x55 || first[3] !== 0x46) return;
+  const dv = new DataView(first.buffer, first.byteOffset, first.byteLength);
+  const le = (dv.getUint32(4, true) & 0xffff) !== 0;
+  const version = dv.getUint32(4, le);
+  const headerBytes = version === 1 ? 16 : version === 2 || version === 3 ? 24 : 0;
+  if (total < headerBytes) {
+    throw new FormatError("gguf_truncated", `${ctx.file}: the file has ${total} bytes, fewer than the ${headerBytes}-byte GGUF v${version} header`, {
+      file: ctx.file,
+      ...(ctx.model !== undefined ? { model: ctx.model } : {}),
+      hint: "the file is truncated or not a GGUF file",
+    });
+  }
+  let tensors: bigint;
+  let kvs: bigint;
+  let need: bigint;
+  if (first.length < headerBytes) return;
+  if (version === 1) {
+    tensors = BigInt(dv.getUint32(8, le));
+    kvs = BigInt(dv.getUint32(12, le));
+    need = 16n + 9n * kvs + 20n * tensors;
+  } else if ((version === 2 || version === 3) && first.length >= 24) {
+    tensors = dv.getBigUint64(8, le);
+    kvs = dv.getBigUint64(16, le);
+    need = 24n + 13n * kvs + 24n * tensors;
+  } else return;
+  if (need > BigInt(total)) {
+    throw new FormatError(
+      "gguf_truncated",
+      `${ctx.file}: the GGUF header declares ${tensors} tensor(s) and ${kvs} metadata entries, which need at least ${need} bytes, but the file has ${total}`,
+      { file: ctx.file, ...(ctx.model !== undefined ? { model: ctx.model } : {}), hint: "the file is truncated or not a GGUF file" },
+    );
+  }
+}
+
 const STRING_ARRAY_KEEP = 64;
 const OTHER_ARRAY_KEEP = 1024;
 const GGUF_CHUNK = 2_000_000;
@@ -360,14 +413,31 @@ export async function readGguf(url: string, opts: ReadGgufOptions): Promise<Gguf
     if (local) {
       localPath = url.startsWith("file:") ? fileURLToPath(url) : url;
       stats.total = (await stat(localPath)).size;
+      const fh = await open(localPath, "r");
+      try {
+        const head = new Uint8Array(24);
+        const { bytesRead } = await fh.read(head, 0, 24, 0);
+        checkGgufCounts(head.subarray(0, bytesRead), stats.total, ctx);
+      } finally {
+        await fh.close();
+      }
       parsed = await gguf(localPath, { allowLocalFile: true, typedMetadata: true });
     } else {
-      const f = strictRangeFetch(opts.fetch ?? globalThis.fetch.bind(globalThis), { ...ctx, stats });
+      const inspect = (start: number, body: Uint8Array, total: number | null): void => {
+        if (start === 0 && total !== null) checkGgufCounts(body, total, ctx);
+      };
+      const f = strictRangeFetch(opts.fetch ?? globalThis.fetch.bind(globalThis), { ...ctx, stats, inspect });
       parsed = await gguf(url, { fetch: f, typedMetadata: true, ...(opts.headers ? { additionalFetchHeaders: opts.headers } : {}) });
     }
   } catch (e) {
-    if (e instanceof HubError && e.code === "bad_range" && e.status === 416 && stats.total !== null) {
-      throw new FormatError("gguf_truncated", `${opts.file}: the GGUF header runs past the end of the ${stats.total}-byte file`, { ...ctx, cause: e });
+    if (e instanceof HubError && e.code === "bad_range" && e.status === 416) {
+      if (stats.total !== null) {
+        throw new FormatError("gguf_truncated", `${opts.file}: the GGUF header runs past the end of the ${stats.total}-byte file`, { ...ctx, cause: e });
+      }
+      if (stats.bytes === 0) {
+        // The very first read (bytes=0-...) was not satisfiable: there is no byte 0.
+        throw new FormatError("gguf_empty", `${opts.file}: the file is empty (0 bytes), not a GGUF file`, { ...ctx, cause: e });
+      }
     }
     if (e instanceof StandinError) throw e.withContext(ctx);
     if (local && (e as NodeJS.ErrnoException)?.code === "ENOENT") {
@@ -391,7 +461,7 @@ export async function readGguf(url: string, opts: ReadGgufOptions): Promise<Gguf
   const metadata: Record<string, GgufValue> = {};
   for (const [key, entry] of Object.entries(parsed.typedMetadata)) {
     if (key === "version" || key === "tensor_count" || key === "kv_count") continue;
-    metadata[key] = convertValue(entry.value, entry.type === GGUFValueType.ARRAY ? entry.subType : undefined);
+    setOwn(metadata, key, convertValue(entry.value, entry.type === GGUFValueType.ARRAY ? entry.subType : undefined));
   }
   const alignRaw = metadata["general.alignment"];
   const alignment = typeof alignRaw === "number" ? alignRaw : 32;
@@ -614,7 +684,7 @@ export function ggufToConfig(info: GgufInfo): Record<string, unknown> {
   const hasTensor = (re: RegExp): boolean => info.tensors.some((t) => re.test(t.name));
 
   const expertCount = kn("expert_count");
-  let modelType = GGUF_ARCH_TO_MODEL_TYPE[arch] ?? arch.replace(/-/g, "_");
+  let modelType = ownEntry(GGUF_ARCH_TO_MODEL_TYPE, arch) ?? arch.replace(/-/g, "_");
   if (arch === "llama" && expertCount && expertCount > 1) modelType = "mixtral";
   if (arch === "deepseek2") {
     // llama.cpp uses deepseek2 for V2, V3, R1 and Kimi K2; V3 routing is sigmoid with a bias.
@@ -622,7 +692,7 @@ export function ggufToConfig(info: GgufInfo): Record<string, unknown> {
     if (gating === 2 || hasTensor(/\.exp_probs_b(\.|$)/)) modelType = "deepseek_v3";
   }
   set("model_type", modelType || null);
-  const archClass = MODEL_TYPE_TO_ARCHITECTURE[modelType];
+  const archClass = ownEntry(MODEL_TYPE_TO_ARCHITECTURE, modelType);
   if (archClass) set("architectures", [archClass]);
 
   set("hidden_size", kn("embedding_length"));
@@ -814,11 +884,12 @@ const SHARED_EXPERT_SINGULAR = new Set(["qwen2moe", "qwen3next"]);
 
 /** The HF name of one GGUF tensor name (unknown names keep their GGUF spelling under model.layers.N). */
 export function ggufTensorNameToHf(name: string, opts: { architecture?: string | null; sandwichNorm?: boolean } = {}): string {
-  const blk = /^blk\.(\d+)\.(.+?)(?:\.(weight|bias|scale))?$/.exec(name);
+  // `s` flag: tensor names come from the file and may hold newlines; `.` must match them too.
+  const blk = /^blk\.(\d+)\.(.+?)(?:\.(weight|bias|scale))?$/s.exec(name);
   if (!blk) {
-    const g = /^(.+?)(?:\.(weight|bias))?$/.exec(name)!;
-    const mapped = GLOBAL_NAMES[g[1]!];
-    return mapped ? `${mapped}${g[2] ? `.${g[2]}` : ""}` : name;
+    const g = /^(.*?)(?:\.(weight|bias))?$/s.exec(name);
+    const mapped = g ? ownEntry(GLOBAL_NAMES, g[1] ?? "") : undefined;
+    return g && mapped ? `${mapped}${g[2] ? `.${g[2]}` : ""}` : name;
   }
   const layer = blk[1]!;
   const base = blk[2]!;
@@ -830,7 +901,7 @@ export function ggufTensorNameToHf(name: string, opts: { architecture?: string |
   else if (/^ffn_(gate|up|down)_shexp$/.test(base)) {
     const which = base.slice(4, base.indexOf("_shexp"));
     hf = `mlp.${SHARED_EXPERT_SINGULAR.has(opts.architecture ?? "") ? "shared_expert" : "shared_experts"}.${which}_proj`;
-  } else hf = BLOCK_NAMES[base];
+  } else hf = ownEntry(BLOCK_NAMES, base);
   if (!hf) return `${prefix}${base}${suffix ? `.${suffix}` : ""}`;
   // ssm_a / ssm_d have no suffix in GGUF and none in HF either.
   return `${prefix}${hf}${suffix ? `.${suffix}` : ""}`;

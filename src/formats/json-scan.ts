@@ -190,6 +190,24 @@ export function preview(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
+/**
+ * `obj[key] = value` as an own, enumerable data property, also when `key` is "__proto__": a plain
+ * assignment would replace the object's prototype instead (the key is lost, or, for an object
+ * value, its fields become readable through the prototype chain). Keys come from untrusted files.
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/**
+ * `table[key]` for a constant lookup table keyed by text from a file: only the table's own entries,
+ * never Object.prototype's ("constructor", "toString"... would otherwise return functions).
+ */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

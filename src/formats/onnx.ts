@@ -36,6 +36,7 @@ import protobuf from "protobufjs/minimal.js";
 import type { Finding, WeightFormat } from "../fingerprint/types.js";
 import type { RangeReader, TensorRecord } from "../sources/types.js";
 import { FormatError, StandinError } from "../util/errors.js";
+import { ownEntry, setOwn } from "./json-scan.js";
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -542,7 +543,7 @@ async function walkModel(st: State, start: number, end: number): Promise<void> {
         if (f.wt === WT_LEN) {
           const e = await readEntry(w, f.start, f.next, META_CAP);
           if (e.truncated) w.note("info", "onnx_metadata_truncated", `metadata_props "${e.key}" is longer than ${META_CAP} bytes; kept its first ${META_CAP} bytes`);
-          if (e.key) st.metadata[e.key] = e.value;
+          if (e.key) setOwn(st.metadata, e.key, e.value);
         }
         break;
       case 20:
@@ -1077,7 +1078,7 @@ export async function readOnnxGraph(reader: RangeReader, opts: ReadOnnxOptions):
     for (const key of [...st.attributes.keys()].sort(cmp)) {
       const rec: Record<string, (number | string)[]> = {};
       const m = st.attributes.get(key)!;
-      for (const name of [...m.keys()].sort(cmp)) rec[name] = [...m.get(name)!].sort((a, b) => cmp(String(a), String(b)));
+      for (const name of [...m.keys()].sort(cmp)) setOwn(rec, name, [...m.get(name)!].sort((a, b) => cmp(String(a), String(b))));
       attributes[key] = rec;
     }
     return {
@@ -1250,7 +1251,8 @@ const CANONICAL_OPS: Record<string, string> = {
 /** Canonical name for one op, or null when it is not one we name. */
 export function canonicalOnnxOp(domain: string, opType: string): string | null {
   const d = normDomain(domain);
-  return CANONICAL_OPS[`${d}::${opType}`] ?? (d === "ai.onnx" || d === "com.microsoft" ? (CANONICAL_OPS[opType] ?? null) : null);
+  // ownEntry: op types come from the file ("constructor" must not find Object's constructor).
+  return ownEntry(CANONICAL_OPS, `${d}::${opType}`) ?? (d === "ai.onnx" || d === "com.microsoft" ? (ownEntry(CANONICAL_OPS, opType) ?? null) : null);
 }
 
 /** Canonical op set, raw op set and a weight-format hint for an ONNX graph. */

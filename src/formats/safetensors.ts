@@ -52,7 +52,7 @@ import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { DTYPES, isSafeNonNegativeInteger, tensorSize } from "./dtypes.js";
-import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, scanJson, where } from "./json-scan.js";
+import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, scanJson, setOwn, where } from "./json-scan.js";
 
 /** The reference parser's MAX_HEADER_SIZE. */
 export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
@@ -194,9 +194,9 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
       metadata = {};
       for (const [k, v] of Object.entries(m)) {
         if (typeof v === "string") {
-          metadata[k] = v;
+          setOwn(metadata, k, v);
         } else {
-          metadata[k] = preview(v);
+          setOwn(metadata, k, preview(v));
           sink.add("error", "st_metadata_not_string", `__metadata__ value of ${JSON.stringify(k)} is a ${jsonType(v)}, not a string`, { key: k });
         }
       }

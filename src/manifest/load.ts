@@ -405,6 +405,11 @@ class Ctx {
       UNEXPECTED_TOKEN: "check the punctuation on this line: `:`, `-`, brackets and quotes",
       BAD_ALIAS: "an alias `*name` must refer to an anchor `&name` defined before it",
     };
+    if (/Maximum call stack size exceeded/i.test(first)) {
+      // The YAML library recursed too deep (thousands of nested `[`/`{`) and reported its stack overflow.
+      this.add(at, undefined, "YAML nested too deeply to read", "a manifest needs a few levels of nesting; check for unbalanced `[` or `{`");
+      return;
+    }
     this.add(at, undefined, `YAML syntax error: ${first}`, hints[e.code] ?? "fix the YAML syntax at this position");
   }
 
