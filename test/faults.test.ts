@@ -330,21 +330,22 @@ describe("bounded waits", () => {
     }
   });
 
-  // BUG (src/net/fetch.ts, FetchLayer.attempt/readBody): there is no deadline for a whole attempt,
-  // only a header timeout and a per-chunk stall timeout. A body that trickles in just faster than
-  // the stall timeout (here 1 KiB every 250 ms against a 400 ms stall timeout) is never cut: a
-  // 10 MB config.json (the cap) would take ~40 minutes per attempt, times 6 attempts. Fix: arm a
-  // per-attempt deadline (FetchLayerOptions.deadlineMs, default e.g. 120 s, plumbed through
-  // RunOptions/createRunContext) next to the header timer in attempt(); on expiry abort with a
-  // TimeoutSignal("deadline") so networkError() turns it into a retryable HubError("timeout").
-  it.fails("a body that trickles in just under the stall timeout is cut by an overall deadline (bug: it is not)", async () => {
+  // Every attempt has an overall deadline (FetchLayerOptions.deadlineMs): a body that trickles in
+  // just faster than the stall timeout (1 KiB every 250 ms against a 400 ms stall timeout) is cut.
+  it("a body that trickles in just under the stall timeout is cut by the per-attempt deadline", async () => {
     const hub = await startHubServer({ store });
     hub.setBandwidth(4096);
     try {
-      // ~50 s per attempt at this rate; a deadline-bounded read would give up within a few seconds
-      const { fp } = await withDeadline(fingerprintOne(hub), 4_000, "the trickling read");
+      // ~50 s per attempt at this rate; the 300 ms deadline gives up within a few seconds
+      const ctx = createRunContext({ hubUrl: hub.url, token: null, cacheDir: null, env: {}, ...NET, retries: 2, deadlineMs: 300 });
+      const { fp } = await withDeadline(
+        fingerprintModel({ id: ID, repo: ID, local: null, revision: "main", source: "auto" }, ctx).then((f) => ({ fp: f })),
+        4_000,
+        "the trickling read",
+      );
       expect(fp.status).toBe("unknown");
       expect(fp.error?.code).toBe("timeout");
+      expect(fp.error?.message).toMatch(/did not finish within/);
     } finally {
       await hub.close();
     }

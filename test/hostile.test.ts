@@ -381,13 +381,13 @@ describe("hostile repos: a clear error naming the model and the file, a bounded 
   // prefix the file in StandinError.toJSON() (src/util/errors.ts; tried: it works, but changes the
   // committed docs/examples/pr-comment.md, which must then be regenerated with
   // `npx tsx scripts/render-example-comment.ts`).
-  it.fails("the report names the file an HTTP-level error happened on (bug: only code and message are printed)", async () => {
+  it("the report names the file an HTTP-level error happened on", async () => {
     const manifest = parseManifest("version: 1\nmodels:\n  - hostile/config-10gb\n  - hostile/redirect-loop\n", path.join(tmp, "files.yaml"));
     const r = await runCheck(manifest, ctxFor(), { failOn: ["integrity"] });
     expect(r.models.map((m) => m.error?.file)).toEqual(["config.json", "config.json"]);
     const md = renderReport(r);
     const term = renderCheckTerminal(r, styleFor({ isTTY: false }, {}));
-    for (const text of [md, term, r.gate.failures.map((g) => g.message).join("\n")]) {
+    for (const text of [md, term, r.gate.failures.map((g) => `${g.subject}: ${g.message}`).join("\n")]) {
       expect(text).toMatch(/hostile\/config-10gb[^\n]*config\.json/);
       expect(text).toMatch(/hostile\/redirect-loop[^\n]*config\.json/);
     }

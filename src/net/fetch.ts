@@ -31,10 +31,12 @@ export interface FetchLayerOptions {
   timeoutMs?: number;
   /** Max gap between two body chunks, per attempt. Default 30 s. */
   stallTimeoutMs?: number;
+  /** Max time for a whole attempt (all hops, headers and body): a body trickling in just under the stall timeout is cut too. Default 300 s. */
+  deadlineMs?: number;
   /** Exponential backoff base and cap. Defaults 250 ms and 20 s. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  /** A Retry-After / RateLimit reset longer than this is not waited for: rate_limited error. Default 120 s. */
+  /** A Retry-After / RateLimit reset longer than this is not waited for: rate_limited error. Default 300 s. */
   maxRetryAfterMs?: number;
   /** Bearer token, sent only to `authOrigin` (never to a CDN or any other host). */
   token?: string;
@@ -127,6 +129,7 @@ export class FetchLayer {
       retries: options.retries ?? 5,
       timeoutMs: options.timeoutMs ?? 30_000,
       stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+      deadlineMs: options.deadlineMs ?? 300_000,
       backoffBaseMs: options.backoffBaseMs ?? 250,
       backoffMaxMs: options.backoffMaxMs ?? 20_000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
@@ -241,6 +244,7 @@ export class FetchLayer {
     if (wait > 0) await this.opts.sleep(Math.min(wait, this.opts.maxRetryAfterMs));
     const ctrl = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    let deadline: NodeJS.Timeout | undefined;
     const arm = (ms: number, what: "headers" | "body"): void => {
       clearTimeout(timer);
       timer = setTimeout(() => ctrl.abort(new TimeoutSignal(what)), ms);
@@ -258,6 +262,7 @@ export class FetchLayer {
       for (let hop = 0; ; hop++) {
         clearTimeout(timer);
         release = await this.limiterFor(hopUrl).acquire(ro.priority ?? 0);
+        if (deadline === undefined) deadline = setTimeout(() => ctrl.abort(new TimeoutSignal("deadline")), this.opts.deadlineMs);
         arm(this.opts.timeoutMs, "headers");
         try {
           res = await this.baseFetch(hopUrl, {
@@ -348,6 +353,7 @@ export class FetchLayer {
       return { status, headers: res.headers, body, url: res.url || url, contentRange };
     } finally {
       clearTimeout(timer);
+      clearTimeout(deadline);
       release?.();
     }
   }
@@ -411,8 +417,13 @@ export class FetchLayer {
   private networkError(err: unknown, ctrl: AbortController, url: string, ro: RequestOptions): Error {
     const reason = ctrl.signal.aborted ? ctrl.signal.reason : undefined;
     if (reason instanceof TimeoutSignal) {
+      const secs = (ms: number): number => Math.max(1, Math.round(ms / 1000));
+      const what =
+        reason.what === "deadline"
+          ? `the transfer did not finish within ${secs(this.opts.deadlineMs)} s`
+          : `no ${reason.what === "headers" ? "response" : "data"} within ${secs(reason.what === "headers" ? this.opts.timeoutMs : this.opts.stallTimeoutMs)} s`;
       return new RetryableError(
-        new HubError("timeout", `no ${reason.what === "headers" ? "response" : "data"} within ${Math.round((reason.what === "headers" ? this.opts.timeoutMs : this.opts.stallTimeoutMs) / 1000)} s`, {
+        new HubError("timeout", what, {
           model: ro.model,
           file: ro.file,
           url,
@@ -468,7 +479,7 @@ export class FetchLayer {
 }
 
 class TimeoutSignal {
-  constructor(readonly what: "headers" | "body") {}
+  constructor(readonly what: "headers" | "body" | "deadline") {}
 }
 
 /** Internal marker: this failure may be retried; `final` is thrown when attempts run out. */

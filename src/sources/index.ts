@@ -18,6 +18,7 @@ export interface RunOptions {
   retries?: number;
   timeoutMs?: number;
   stallTimeoutMs?: number;
+  deadlineMs?: number;
   backoffBaseMs?: number;
   maxRetryAfterMs?: number;
   fetch?: FetchFn;
@@ -43,6 +44,7 @@ export function createRunContext(opts: RunOptions = {}): RunContext {
     retries: opts.retries,
     timeoutMs: opts.timeoutMs,
     stallTimeoutMs: opts.stallTimeoutMs,
+    deadlineMs: opts.deadlineMs,
     backoffBaseMs: opts.backoffBaseMs,
     maxRetryAfterMs: opts.maxRetryAfterMs,
     token,

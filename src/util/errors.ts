@@ -45,9 +45,11 @@ export class StandinError extends Error {
   }
 
   toJSON(): ErrorInfo {
+    // Reports print `code: message`: say which file, when the message does not already.
+    const message = this.file && !this.message.includes(this.file) ? `${this.file}: ${this.message}` : this.message;
     return {
       code: this.code,
-      message: this.message,
+      message,
       ...(this.model ? { model: this.model } : {}),
       ...(this.file ? { file: this.file } : {}),
       ...(this.hint ? { hint: this.hint } : {}),
