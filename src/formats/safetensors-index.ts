@@ -58,7 +58,7 @@ import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { dtypeBits, isSafeNonNegativeInteger, tensorElements } from "./dtypes.js";
-import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, scanJson, where } from "./json-scan.js";
+import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, quickScan, scanJson, where } from "./json-scan.js";
 import { DEFAULT_MAX_HEADER_BYTES } from "./safetensors.js";
 
 /** The JS client's cap on index bytes. */
@@ -170,26 +170,35 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
   const rawShards = new Map<string, string>();
   const rawFirstTensor = new Map<string, string>();
   const shadowed = new Map<string, string[]>();
-  const scan = scanJson(bytes, {
-    depthLimit: INDEX_MAX_DEPTH,
-    trackKeys: (p) => p.length === 1 && p[0] === "weight_map",
-    onStringValue: (p, tensor, shard) => {
-      if (p.length !== 1) return;
-      if (!rawFirstTensor.has(shard)) rawFirstTensor.set(shard, tensor);
-      const before = rawShards.get(tensor);
-      if (before !== undefined) {
-        const list = shadowed.get(tensor);
-        if (list) list.push(before);
-        else shadowed.set(tensor, [before]);
-      }
-      rawShards.set(tensor, shard);
-    },
-  });
-  if (scan.tooDeep) fatal("index_too_deep", `index JSON is nested deeper than ${INDEX_MAX_DEPTH} levels`);
   let root: unknown;
+  let parseError: unknown = null;
   try {
     root = JSON.parse(src);
   } catch (err) {
+    parseError = err;
+  }
+  // The exact fast path when it proves there is no duplicate key; else the full scanner, which also
+  // sees the shard names of duplicate entries (JSON.parse drops them, a streaming reader does not).
+  const scan =
+    (parseError === null ? quickScan(bytes, root, INDEX_MAX_DEPTH) : null) ??
+    scanJson(bytes, {
+      depthLimit: INDEX_MAX_DEPTH,
+      trackKeys: (p) => p.length === 1 && p[0] === "weight_map",
+      onStringValue: (p, tensor, shard) => {
+        if (p.length !== 1) return;
+        if (!rawFirstTensor.has(shard)) rawFirstTensor.set(shard, tensor);
+        const before = rawShards.get(tensor);
+        if (before !== undefined) {
+          const list = shadowed.get(tensor);
+          if (list) list.push(before);
+          else shadowed.set(tensor, [before]);
+        }
+        rawShards.set(tensor, shard);
+      },
+    });
+  if (scan.tooDeep) fatal("index_too_deep", `index JSON is nested deeper than ${INDEX_MAX_DEPTH} levels`);
+  if (parseError !== null) {
+    const err = parseError;
     fatal("index_not_json", `index is not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
   }
   if (!isPlainObject(root)) fatal("index_not_object", `index is a JSON ${jsonType(root)}, not an object`);

@@ -52,7 +52,7 @@ import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { DTYPES, isSafeNonNegativeInteger, tensorSize } from "./dtypes.js";
-import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, scanJson, setOwn, where } from "./json-scan.js";
+import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, quickScan, scanJson, setOwn, where } from "./json-scan.js";
 
 /** The reference parser's MAX_HEADER_SIZE. */
 export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
@@ -152,13 +152,21 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
   if (text === null) fatal("safetensors_not_utf8", "safetensors header is not valid UTF-8");
   const src = text as string;
 
-  const scan = scanJson(json.length === n ? json : json.subarray(0, n), { depthLimit: SAFETENSORS_MAX_DEPTH, trackKeys: (p) => p.length <= 1 });
-  if (scan.tooDeep) fatal("safetensors_too_deep", `safetensors header JSON is nested deeper than ${SAFETENSORS_MAX_DEPTH} levels`);
-
+  const headerBytes = json.length === n ? json : json.subarray(0, n);
   let root: unknown;
+  let parseError: unknown = null;
   try {
     root = JSON.parse(src);
   } catch (err) {
+    parseError = err;
+  }
+  // The exact fast path when it can prove there is nothing to report; else the full scanner.
+  const scan =
+    (parseError === null ? quickScan(headerBytes, root, SAFETENSORS_MAX_DEPTH) : null) ??
+    scanJson(headerBytes, { depthLimit: SAFETENSORS_MAX_DEPTH, trackKeys: (p) => p.length <= 1 });
+  if (scan.tooDeep) fatal("safetensors_too_deep", `safetensors header JSON is nested deeper than ${SAFETENSORS_MAX_DEPTH} levels`);
+  if (parseError !== null) {
+    const err = parseError;
     fatal("safetensors_not_json", `safetensors header is not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
   }
   if (!isPlainObject(root)) fatal("safetensors_not_object", `safetensors header is a JSON ${jsonType(root)}, not an object`);
