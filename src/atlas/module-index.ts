@@ -4,33 +4,11 @@
  * for `module.leaf` names, at the cost of one map lookup per tensor instead of a scan of the whole
  * name: the module atlas and the integrity checks share it on 90k-tensor headers.
  */
-import { classifyRecord, type TensorClass } from "../fingerprint/tensors.js";
+import { classifyRecord, EXPERT_CONTAINERS, isDigits, LAYER_CONTAINERS, type TensorClass } from "../fingerprint/tensors.js";
 import type { TensorRecord } from "../sources/types.js";
 
-/** Same containers as normalizeTensorName (src/fingerprint/tensors.ts). */
-export const LAYER_CONTAINERS: ReadonlySet<string> = new Set([
-  "layers",
-  "layer",
-  "h",
-  "blocks",
-  "block",
-  "blk",
-  "resblocks",
-  "transformer_blocks",
-  "decoder_layers",
-  "encoder_layers",
-]);
-export const EXPERT_CONTAINERS: ReadonlySet<string> = new Set(["experts", "local_experts"]);
-
-export function isDigits(s: string): boolean {
-  const n = s.length;
-  if (n === 0 || n > 15) return false;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
+/** Same containers and digit rule as normalizeTensorName. */
+export { EXPERT_CONTAINERS, isDigits, LAYER_CONTAINERS };
 
 export interface ModuleEntry {
   id: number;

@@ -32,7 +32,7 @@ export interface NormalizedName {
 }
 
 /** Segments whose following numeric segment is a layer (block) index. */
-const LAYER_CONTAINERS: ReadonlySet<string> = new Set([
+export const LAYER_CONTAINERS: ReadonlySet<string> = new Set([
   "layers",
   "layer",
   "h",
@@ -45,9 +45,9 @@ const LAYER_CONTAINERS: ReadonlySet<string> = new Set([
   "encoder_layers",
 ]);
 /** Segments whose following numeric segment is an expert index. */
-const EXPERT_CONTAINERS: ReadonlySet<string> = new Set(["experts", "local_experts"]);
+export const EXPERT_CONTAINERS: ReadonlySet<string> = new Set(["experts", "local_experts"]);
 
-function isDigits(s: string): boolean {
+export function isDigits(s: string): boolean {
   const n = s.length;
   if (n === 0 || n > 15) return false;
   for (let i = 0; i < n; i++) {

@@ -8,6 +8,7 @@
  * difference => NO, other difference => PARTIAL, null => unverified): it does not depend on
  * src/compare or src/plan, which are written separately.
  */
+import { emptyScale } from "../../src/fingerprint/build.js";
 import type { Comparison, IsomorphismResult, Reason, ScaleRatio, Verdict } from "../../src/compare/types.js";
 import { FEATURE_REGISTRY, SCALE_REGISTRY, scaleRatio } from "../../src/fingerprint/features.js";
 import type { Features, Finding, Fingerprint, FormatKind, Scale, WeightFormat } from "../../src/fingerprint/types.js";
@@ -58,23 +59,7 @@ const LLAMA: Features = {
   modality: [],
 };
 
-const NO_SCALE: Scale = {
-  layers: null,
-  hiddenSize: null,
-  intermediateSize: null,
-  moeIntermediateSize: null,
-  heads: null,
-  kvHeads: null,
-  experts: null,
-  vocabSize: null,
-  maxPositions: null,
-  ropeTheta: null,
-  ropeScalingFactor: null,
-  normEps: null,
-  windowLength: null,
-  kvLoraRank: null,
-  qLoraRank: null,
-};
+const NO_SCALE: Scale = emptyScale();
 
 const QWEN3: Partial<Features> = { architecture: "Qwen3ForCausalLM", qkNorm: true, ropeType: "default" };
 const QWEN3_MOE: Partial<Features> = {
