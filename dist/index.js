@@ -87153,38 +87153,15 @@ function codes_finding(code, message, extra = {}) {
  * name: the module atlas and the integrity checks share it on 90k-tensor headers.
  */
 
-/** Same containers as normalizeTensorName (src/fingerprint/tensors.ts). */
-const module_index_LAYER_CONTAINERS = new Set([
-    "layers",
-    "layer",
-    "h",
-    "blocks",
-    "block",
-    "blk",
-    "resblocks",
-    "transformer_blocks",
-    "decoder_layers",
-    "encoder_layers",
-]);
-const module_index_EXPERT_CONTAINERS = new Set(["experts", "local_experts"]);
-function module_index_isDigits(s) {
-    const n = s.length;
-    if (n === 0 || n > 15)
-        return false;
-    for (let i = 0; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c < 48 || c > 57)
-            return false;
-    }
-    return true;
-}
+/** Same containers and digit rule as normalizeTensorName. */
+
 /** Tag of segment `seg` under a parent named `prev` with the parent's layer / expert so far. */
 function tag(seg, prev, layer, expert) {
-    if (!module_index_isDigits(seg))
+    if (!isDigits(seg))
         return null;
-    if (layer === null && expert === null && module_index_LAYER_CONTAINERS.has(prev))
+    if (layer === null && expert === null && LAYER_CONTAINERS.has(prev))
         return "{L}";
-    if (expert === null && module_index_EXPERT_CONTAINERS.has(prev))
+    if (expert === null && EXPERT_CONTAINERS.has(prev))
         return "{E}";
     return null;
 }

@@ -54937,38 +54937,15 @@ function codes_finding(code, message, extra = {}) {
  * name: the module atlas and the integrity checks share it on 90k-tensor headers.
  */
 
-/** Same containers as normalizeTensorName (src/fingerprint/tensors.ts). */
-const module_index_LAYER_CONTAINERS = new Set([
-    "layers",
-    "layer",
-    "h",
-    "blocks",
-    "block",
-    "blk",
-    "resblocks",
-    "transformer_blocks",
-    "decoder_layers",
-    "encoder_layers",
-]);
-const module_index_EXPERT_CONTAINERS = new Set(["experts", "local_experts"]);
-function module_index_isDigits(s) {
-    const n = s.length;
-    if (n === 0 || n > 15)
-        return false;
-    for (let i = 0; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c < 48 || c > 57)
-            return false;
-    }
-    return true;
-}
+/** Same containers and digit rule as normalizeTensorName. */
+
 /** Tag of segment `seg` under a parent named `prev` with the parent's layer / expert so far. */
 function tag(seg, prev, layer, expert) {
-    if (!module_index_isDigits(seg))
+    if (!isDigits(seg))
         return null;
-    if (layer === null && expert === null && module_index_LAYER_CONTAINERS.has(prev))
+    if (layer === null && expert === null && LAYER_CONTAINERS.has(prev))
         return "{L}";
-    if (expert === null && module_index_EXPERT_CONTAINERS.has(prev))
+    if (expert === null && EXPERT_CONTAINERS.has(prev))
         return "{E}";
     return null;
 }
@@ -59515,8 +59492,8 @@ function buildAtlas(tensors, fp) {
     const numOrName = (a, b) => {
         const x = E[a].name;
         const y = E[b].name;
-        const dx = module_index_isDigits(x);
-        const dy = module_index_isDigits(y);
+        const dx = isDigits(x);
+        const dy = isDigits(y);
         if (dx && dy)
             return Number(x) - Number(y);
         if (dx !== dy)
@@ -59569,7 +59546,7 @@ function buildAtlas(tensors, fp) {
             total.bytes += ct.bytes;
             total.tensors += ct.tensors;
             m |= mask[c];
-            const item = `${module_index_isDigits(E[c].name) ? "#" : E[c].name}=${sig[c]}`;
+            const item = `${isDigits(E[c].name) ? "#" : E[c].name}=${sig[c]}`;
             if (item === prev)
                 run++;
             else {
@@ -59612,7 +59589,7 @@ function buildAtlas(tensors, fp) {
         const e = E[n];
         const m = mask[n];
         const parentName = e.parent >= 0 ? E[e.parent].name : "";
-        const isLayer = module_index_isDigits(e.name) && module_index_LAYER_CONTAINERS.has(parentName) && e.layer !== null && E[e.parent].layer === null;
+        const isLayer = isDigits(e.name) && LAYER_CONTAINERS.has(parentName) && e.layer !== null && E[e.parent].layer === null;
         const ch = children[n];
         let kind;
         if (n === 0)
@@ -59624,12 +59601,12 @@ function buildAtlas(tensors, fp) {
         else if (isLayer)
             kind = "layer";
         else if (m === C_EXPERT)
-            kind = module_index_EXPERT_CONTAINERS.has(e.name) && ch.some((c) => module_index_isDigits(E[c].name)) ? "experts" : "expert";
+            kind = EXPERT_CONTAINERS.has(e.name) && ch.some((c) => isDigits(E[c].name)) ? "experts" : "expert";
         else if (SINGLE_KIND.has(m))
             kind = SINGLE_KIND.get(m);
         else if (m === (C_ATT | C_NORM))
             kind = "attention";
-        else if (ch.length > 0 && module_index_LAYER_CONTAINERS.has(e.name) && ch.every((c) => module_index_isDigits(E[c].name)))
+        else if (ch.length > 0 && LAYER_CONTAINERS.has(e.name) && ch.every((c) => isDigits(E[c].name)))
             kind = "stack";
         else
             kind = "block";
@@ -59720,8 +59697,8 @@ function buildAtlas(tensors, fp) {
         }
         if (!m.isExpert)
             continue;
-        const numbered = par >= 0 && module_index_isDigits(E[n].name) && module_index_EXPERT_CONTAINERS.has(E[par].name);
-        const stacked = !numbered && !(par >= 0 && mask[par] === C_EXPERT) && !children[n].some((c) => module_index_isDigits(E[c].name));
+        const numbered = par >= 0 && isDigits(E[n].name) && EXPERT_CONTAINERS.has(E[par].name);
+        const stacked = !numbered && !(par >= 0 && mask[par] === C_EXPERT) && !children[n].some((c) => isDigits(E[c].name));
         if (!numbered && !stacked)
             continue;
         const dts = new Set();
@@ -59810,7 +59787,7 @@ function csv(header, rows) {
 }
 /** A module's children are a ModuleList: all numeric names. */
 function isList(m) {
-    return m.children.length > 0 && m.children.every((c) => module_index_isDigits(c.slice(c.lastIndexOf(".") + 1)));
+    return m.children.length > 0 && m.children.every((c) => isDigits(c.slice(c.lastIndexOf(".") + 1)));
 }
 function tensorsText(m) {
     if (m.tensors.length === 0)

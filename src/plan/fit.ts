@@ -21,7 +21,7 @@
  * Candidate order ("min-memory", default): least total GPU memory (TP x class GB), then fewer GPUs.
  * "min-gpus": fewer GPUs, then smaller class. Nothing fits within 8 x 192 GB -> a null fit with a note.
  */
-import type { Fingerprint, WeightFormat } from "../fingerprint/types.js";
+import type { Fingerprint } from "../fingerprint/types.js";
 import { kvBytesAtSeqLen } from "../fingerprint/kvcache.js";
 import { MEMORY_CLASSES, MEMORY_CLASS_NAMES, TP_DEGREES, classCapacityBytes, isMemoryClass, type MemoryClass } from "./gpus.js";
 import type { FitOverhead, FitPolicy, HardwareFit } from "./types.js";
