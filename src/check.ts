@@ -8,7 +8,8 @@ import { compareFingerprints, comparePairs, meetsRequirement, verdictMatrix } fr
 import type { Comparison, CompareOptions } from "./compare/types.js";
 import type { Extras } from "./fingerprint/acquire.js";
 import { unknownFingerprint } from "./fingerprint/build.js";
-import { fingerprintModels, type FingerprintRequest } from "./fingerprint/index.js";
+import { fingerprintModel, type FingerprintOptions, type FingerprintRequest } from "./fingerprint/index.js";
+import { mapLimit } from "./net/limiter.js";
 import type { Fingerprint } from "./fingerprint/types.js";
 import { runIntegrity } from "./integrity/checks.js";
 import { engineGaps } from "./integrity/engine-gaps.js";
@@ -88,30 +89,30 @@ export interface ZooScan {
 /** Fingerprint (a shard of) the zoo with integrity and expectations. */
 export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOptions = {}): Promise<ZooScan> {
   const specs = shardModels(manifest.models, opts.shard ?? null);
-  const raws = new Map<string, Extras>();
-  const fps = await fingerprintModels(specs.map(requestFor), ctx, {
+  const supported = manifest.engine.supported;
+  const fpOpts: FingerprintOptions = {
     maxHeaderBytes: opts.maxHeaderBytes,
     onnxBudgetBytes: opts.onnxBudgetBytes,
-    modelConcurrency: opts.modelConcurrency,
-    onRaw: (ex, fp) => {
-      raws.set(fp.model, ex);
-    },
-  });
-  const integrity: IntegrityReport[] = [];
-  const expectations: ExpectationResult[] = [];
-  const supported = manifest.engine.supported;
-  const gaps: EngineGapResult[] = [];
-  specs.forEach((spec, i) => {
-    const fp = fps[i] as Fingerprint;
-    const ex = raws.get(fp.model) ?? null;
+  };
+  // Each model is checked as soon as its fingerprint is built, while the other models' requests are
+  // still in flight: its tensors are let go at once (peak memory is the models in flight, not the
+  // zoo) and the checks overlap the network. Results keep the manifest's order.
+  const checked = await mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
+    let ex: Extras | null = null;
+    const fp = await fingerprintModel(requestFor(spec), ctx, { ...fpOpts, onRaw: (e) => (ex = e) });
     const r = runIntegrity({ ex, fp, expect: spec.expect });
-    integrity.push(r.report);
-    expectations.push(...r.expectations);
-    if (supported && fp.status === "ok") gaps.push({ model: fp.model, ...engineGaps(fp, ex?.raw.tensors ?? null, supported) });
-    raws.delete(fp.model); // tensors are big: let them go as soon as checked
+    const gap = supported && fp.status === "ok" ? { model: fp.model, ...engineGaps(fp, (ex as Extras | null)?.raw.tensors ?? null, supported) } : null;
+    ex = null;
     opts.onModel?.(fp);
+    return { fp, r, gap };
   });
-  return { models: fps, integrity, expectations, ...(supported ? { engineGaps: gaps } : {}) };
+  const gaps = checked.flatMap((c) => (c.gap ? [c.gap] : []));
+  return {
+    models: checked.map((c) => c.fp),
+    integrity: checked.map((c) => c.r.report),
+    expectations: checked.flatMap((c) => c.r.expectations),
+    ...(supported ? { engineGaps: gaps } : {}),
+  };
 }
 
 function compareOptions(manifest: Manifest | null): CompareOptions {

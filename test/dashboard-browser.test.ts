@@ -436,7 +436,8 @@ describeBrowser("dashboard in Chromium: big zoos", { timeout: 240_000 }, () => {
     });
     const card = page.locator("#card-list > li:visible details.card").first();
     await timed("500 models: open a lazy card", () => card.locator("> summary").click());
-    expect(await card.innerText()).toContain("Module tree:");
+    // The body is filled on the "toggle" event, which fires in a task after the click: poll for it.
+    await expect.poll(() => card.innerText()).toContain("Module tree:");
     expect(foreign(o)).toEqual([]);
     expect(o.errors).toEqual([]);
     await o.context.close();
