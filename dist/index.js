@@ -56624,111 +56624,6 @@ function meetsRequirement(verdict, require) {
     return VERDICT_RANK[verdict] >= (require === "FULL" ? VERDICT_RANK.FULL_SUBSTITUTE : VERDICT_RANK.PARTIAL_SUBSTITUTE);
 }
 
-;// CONCATENATED MODULE: ./src/net/limiter.ts
-/**
- * A counting semaphore: at most `limit` holders at once. Waiters are served by priority (lower
- * number first), FIFO within a priority. The fetch layer gives a model's first requests (info,
- * config, index) a higher priority than its shard reads, so that every model of a zoo gets to its
- * shard list early and the shard reads of all models keep every slot busy until the end.
- */
-class Limiter {
-    limit;
-    active = 0;
-    /** One FIFO per priority level, levels kept sorted ascending. */
-    levels = [];
-    waiting = 0;
-    constructor(limit) {
-        this.limit = limit;
-        if (!Number.isInteger(limit) || limit < 1)
-            throw new RangeError(`concurrency must be a positive integer, got ${limit}`);
-    }
-    async acquire(priority = 0) {
-        if (this.active < this.limit && this.waiting === 0) {
-            this.active++;
-        }
-        else {
-            await new Promise((resolve) => this.enqueue(priority, resolve));
-        }
-        let released = false;
-        return () => {
-            if (released)
-                return;
-            released = true;
-            const next = this.dequeue();
-            if (next)
-                next();
-            else
-                this.active--;
-        };
-    }
-    enqueue(priority, resolve) {
-        let i = 0;
-        while (i < this.levels.length && this.levels[i].priority < priority)
-            i++;
-        let level = this.levels[i];
-        if (!level || level.priority !== priority) {
-            level = { priority, queue: [], head: 0 };
-            this.levels.splice(i, 0, level);
-        }
-        level.queue.push(resolve);
-        this.waiting++;
-    }
-    dequeue() {
-        for (const level of this.levels) {
-            if (level.head < level.queue.length) {
-                const next = level.queue[level.head];
-                level.queue[level.head++] = noop;
-                if (level.head === level.queue.length) {
-                    level.queue.length = 0;
-                    level.head = 0;
-                }
-                this.waiting--;
-                return next;
-            }
-        }
-        return undefined;
-    }
-    async run(fn, priority = 0) {
-        const release = await this.acquire(priority);
-        try {
-            return await fn();
-        }
-        finally {
-            release();
-        }
-    }
-    get pending() {
-        return this.waiting;
-    }
-    /** Holders right now. */
-    get inFlight() {
-        return this.active;
-    }
-}
-const noop = () => undefined;
-/** Map over items with at most `limit` concurrent calls, keeping order. Never rejects early: each slot settles. */
-async function mapLimit(items, limit, fn) {
-    const out = new Array(items.length);
-    let next = 0;
-    let firstError = null;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            try {
-                out[i] = await fn(items[i], i);
-            }
-            catch (e) {
-                if (!firstError)
-                    firstError = { e };
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    if (firstError)
-        throw firstError.e;
-    return out;
-}
-
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/net/cache.ts
@@ -56878,6 +56773,111 @@ function decodePack(buf) {
         return null;
     }
     return o === buf.byteLength ? out : null;
+}
+
+;// CONCATENATED MODULE: ./src/net/limiter.ts
+/**
+ * A counting semaphore: at most `limit` holders at once. Waiters are served by priority (lower
+ * number first), FIFO within a priority. The fetch layer gives a model's first requests (info,
+ * config, index) a higher priority than its shard reads, so that every model of a zoo gets to its
+ * shard list early and the shard reads of all models keep every slot busy until the end.
+ */
+class Limiter {
+    limit;
+    active = 0;
+    /** One FIFO per priority level, levels kept sorted ascending. */
+    levels = [];
+    waiting = 0;
+    constructor(limit) {
+        this.limit = limit;
+        if (!Number.isInteger(limit) || limit < 1)
+            throw new RangeError(`concurrency must be a positive integer, got ${limit}`);
+    }
+    async acquire(priority = 0) {
+        if (this.active < this.limit && this.waiting === 0) {
+            this.active++;
+        }
+        else {
+            await new Promise((resolve) => this.enqueue(priority, resolve));
+        }
+        let released = false;
+        return () => {
+            if (released)
+                return;
+            released = true;
+            const next = this.dequeue();
+            if (next)
+                next();
+            else
+                this.active--;
+        };
+    }
+    enqueue(priority, resolve) {
+        let i = 0;
+        while (i < this.levels.length && this.levels[i].priority < priority)
+            i++;
+        let level = this.levels[i];
+        if (!level || level.priority !== priority) {
+            level = { priority, queue: [], head: 0 };
+            this.levels.splice(i, 0, level);
+        }
+        level.queue.push(resolve);
+        this.waiting++;
+    }
+    dequeue() {
+        for (const level of this.levels) {
+            if (level.head < level.queue.length) {
+                const next = level.queue[level.head];
+                level.queue[level.head++] = noop;
+                if (level.head === level.queue.length) {
+                    level.queue.length = 0;
+                    level.head = 0;
+                }
+                this.waiting--;
+                return next;
+            }
+        }
+        return undefined;
+    }
+    async run(fn, priority = 0) {
+        const release = await this.acquire(priority);
+        try {
+            return await fn();
+        }
+        finally {
+            release();
+        }
+    }
+    get pending() {
+        return this.waiting;
+    }
+    /** Holders right now. */
+    get inFlight() {
+        return this.active;
+    }
+}
+const noop = () => undefined;
+/** Map over items with at most `limit` concurrent calls, keeping order. Never rejects early: each slot settles. */
+async function limiter_mapLimit(items, limit, fn) {
+    const out = new Array(items.length);
+    let next = 0;
+    let firstError = null;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            try {
+                out[i] = await fn(items[i], i);
+            }
+            catch (e) {
+                if (!firstError)
+                    firstError = { e };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (firstError)
+        throw firstError.e;
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/net/fetch.ts
@@ -86951,7 +86951,7 @@ async function acquire(src, opts) {
         const lead = shards.reduce((a, b) => ((namesByShard.get(b)?.length ?? 0) > (namesByShard.get(a)?.length ?? 0) ? b : a));
         done.set(lead, await readShard(lead));
     }
-    const rest = await mapLimit(shards.filter((s) => !done.has(s)), opts.shardConcurrency ?? 64, readShard);
+    const rest = await limiter_mapLimit(shards.filter((s) => !done.has(s)), opts.shardConcurrency ?? 64, readShard);
     for (const r of rest)
         done.set(r.shard, r);
     await src.flush?.();
@@ -89385,6 +89385,7 @@ const RESULTS_SCHEMA = "standin.results/v1";
 
 
 
+
 const check_VERSION = "0.1.0";
 const FAIL_ON_VALUES = ["none", "no-substitute", "partial", "integrity", "expectations"];
 const DEFAULT_FAIL_ON = ["integrity", "expectations"];
@@ -89428,31 +89429,30 @@ function requestFor(m) {
 /** Fingerprint (a shard of) the zoo with integrity and expectations. */
 async function scanZoo(manifest, ctx, opts = {}) {
     const specs = shardModels(manifest.models, opts.shard ?? null);
-    const raws = new Map();
-    const fps = await fingerprintModels(specs.map(requestFor), ctx, {
+    const supported = manifest.engine.supported;
+    const fpOpts = {
         maxHeaderBytes: opts.maxHeaderBytes,
         onnxBudgetBytes: opts.onnxBudgetBytes,
-        modelConcurrency: opts.modelConcurrency,
-        onRaw: (ex, fp) => {
-            raws.set(fp.model, ex);
-        },
-    });
-    const integrity = [];
-    const expectations = [];
-    const supported = manifest.engine.supported;
-    const gaps = [];
-    specs.forEach((spec, i) => {
-        const fp = fps[i];
-        const ex = raws.get(fp.model) ?? null;
+    };
+    // Each model is checked as soon as its fingerprint is built, while the other models' requests are
+    // still in flight: its tensors are let go at once (peak memory is the models in flight, not the
+    // zoo) and the checks overlap the network. Results keep the manifest's order.
+    const checked = await limiter_mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
+        let ex = null;
+        const fp = await fingerprintModel(requestFor(spec), ctx, { ...fpOpts, onRaw: (e) => (ex = e) });
         const r = runIntegrity({ ex, fp, expect: spec.expect });
-        integrity.push(r.report);
-        expectations.push(...r.expectations);
-        if (supported && fp.status === "ok")
-            gaps.push({ model: fp.model, ...engineGaps(fp, ex?.raw.tensors ?? null, supported) });
-        raws.delete(fp.model); // tensors are big: let them go as soon as checked
+        const gap = supported && fp.status === "ok" ? { model: fp.model, ...engineGaps(fp, ex?.raw.tensors ?? null, supported) } : null;
+        ex = null;
         opts.onModel?.(fp);
+        return { fp, r, gap };
     });
-    return { models: fps, integrity, expectations, ...(supported ? { engineGaps: gaps } : {}) };
+    const gaps = checked.flatMap((c) => (c.gap ? [c.gap] : []));
+    return {
+        models: checked.map((c) => c.fp),
+        integrity: checked.map((c) => c.r.report),
+        expectations: checked.flatMap((c) => c.r.expectations),
+        ...(supported ? { engineGaps: gaps } : {}),
+    };
 }
 function compareOptions(manifest) {
     return { aliases: manifest?.engine.aliases ?? [] };

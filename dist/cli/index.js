@@ -57169,6 +57169,7 @@ const RESULTS_SCHEMA = "standin.results/v1";
 
 
 
+
 const check_VERSION = "0.1.0";
 const FAIL_ON_VALUES = ["none", "no-substitute", "partial", "integrity", "expectations"];
 const DEFAULT_FAIL_ON = ["integrity", "expectations"];
@@ -57212,31 +57213,30 @@ function requestFor(m) {
 /** Fingerprint (a shard of) the zoo with integrity and expectations. */
 async function scanZoo(manifest, ctx, opts = {}) {
     const specs = shardModels(manifest.models, opts.shard ?? null);
-    const raws = new Map();
-    const fps = await fingerprintModels(specs.map(requestFor), ctx, {
+    const supported = manifest.engine.supported;
+    const fpOpts = {
         maxHeaderBytes: opts.maxHeaderBytes,
         onnxBudgetBytes: opts.onnxBudgetBytes,
-        modelConcurrency: opts.modelConcurrency,
-        onRaw: (ex, fp) => {
-            raws.set(fp.model, ex);
-        },
-    });
-    const integrity = [];
-    const expectations = [];
-    const supported = manifest.engine.supported;
-    const gaps = [];
-    specs.forEach((spec, i) => {
-        const fp = fps[i];
-        const ex = raws.get(fp.model) ?? null;
+    };
+    // Each model is checked as soon as its fingerprint is built, while the other models' requests are
+    // still in flight: its tensors are let go at once (peak memory is the models in flight, not the
+    // zoo) and the checks overlap the network. Results keep the manifest's order.
+    const checked = await mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
+        let ex = null;
+        const fp = await fingerprintModel(requestFor(spec), ctx, { ...fpOpts, onRaw: (e) => (ex = e) });
         const r = checks_runIntegrity({ ex, fp, expect: spec.expect });
-        integrity.push(r.report);
-        expectations.push(...r.expectations);
-        if (supported && fp.status === "ok")
-            gaps.push({ model: fp.model, ...engineGaps(fp, ex?.raw.tensors ?? null, supported) });
-        raws.delete(fp.model); // tensors are big: let them go as soon as checked
+        const gap = supported && fp.status === "ok" ? { model: fp.model, ...engineGaps(fp, ex?.raw.tensors ?? null, supported) } : null;
+        ex = null;
         opts.onModel?.(fp);
+        return { fp, r, gap };
     });
-    return { models: fps, integrity, expectations, ...(supported ? { engineGaps: gaps } : {}) };
+    const gaps = checked.flatMap((c) => (c.gap ? [c.gap] : []));
+    return {
+        models: checked.map((c) => c.fp),
+        integrity: checked.map((c) => c.r.report),
+        expectations: checked.flatMap((c) => c.r.expectations),
+        ...(supported ? { engineGaps: gaps } : {}),
+    };
 }
 function compareOptions(manifest) {
     return { aliases: manifest?.engine.aliases ?? [] };
