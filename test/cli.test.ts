@@ -124,8 +124,13 @@ describe("standin check", () => {
     expect(readFileSync(path.join(tmp, "out/again.md"), "utf8")).toContain("Llama-3.1-70B-Instruct");
     writeFileSync(path.join(tmp, "nope.json"), "{}");
     const bad = await cli(["report", "nope.json"]);
-    expect(bad.code).not.toBe(0);
+    expect(bad.code).toBe(2); // an input error, like a bad manifest
+    expect(bad.err).toMatch(/not a standin results file/);
     expect(bad.err).toMatch(/nope\.json/);
+    const missing = await cli(["report", "missing.json"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/cannot read missing\.json/);
+    expect(missing.err).toMatch(/standin check --json/);
   });
 });
 

@@ -62316,7 +62316,7 @@ async function reportCommand(argv, io) {
         text = await (0,promises_namespaceObject.readFile)(file, "utf8");
     }
     catch {
-        throw new HubError("entry_not_found", `cannot read ${positionals[0]}`, { file: positionals[0], hint: "write one with `standin check --json FILE`" });
+        throw new StandinError("results_unreadable", `cannot read ${positionals[0]}`, { file: positionals[0], hint: "write one with `standin check --json FILE`" });
     }
     const results = parseResults(text, positionals[0]);
     const write = async (f, content) => {
@@ -62368,6 +62368,8 @@ async function reportCommand(argv, io) {
 const EXIT_OK = 0;
 const EXIT_GATE = 1;
 const EXIT_USAGE = 2;
+/** Error codes that mean the input (flags, manifest, units, results file) is wrong: exit 2. */
+const INPUT_ERROR_CODES = new Set(["usage", "manifest", "unit", "results_invalid", "results_unreadable"]);
 const COMMANDS = {
     check: { run: checkCommand, usage: CHECK_USAGE, summary: "everything the manifest asks: fingerprints, integrity, pairs, plans, gate" },
     fingerprint: { run: fingerprintCommand, usage: FINGERPRINT_USAGE, summary: "fingerprint models (no weights downloaded)" },
@@ -62405,7 +62407,7 @@ async function main(argv, io = defaultIo()) {
     catch (e) {
         if (e instanceof StandinError) {
             err(io, `standin ${name}: ${e.describe()}`);
-            return e.code === "usage" || e.code === "manifest" || e.code === "unit" ? EXIT_USAGE : EXIT_GATE;
+            return INPUT_ERROR_CODES.has(e.code) ? EXIT_USAGE : EXIT_GATE;
         }
         err(io, `standin ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
         return EXIT_GATE;

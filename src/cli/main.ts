@@ -12,6 +12,8 @@ import { reportCommand, REPORT_USAGE } from "./report.js";
 export const EXIT_OK = 0;
 export const EXIT_GATE = 1;
 export const EXIT_USAGE = 2;
+/** Error codes that mean the input (flags, manifest, units, results file) is wrong: exit 2. */
+const INPUT_ERROR_CODES = new Set(["usage", "manifest", "unit", "results_invalid", "results_unreadable"]);
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
@@ -52,7 +54,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   } catch (e) {
     if (e instanceof StandinError) {
       err(io, `standin ${name}: ${e.describe()}`);
-      return e.code === "usage" || e.code === "manifest" || e.code === "unit" ? EXIT_USAGE : EXIT_GATE;
+      return INPUT_ERROR_CODES.has(e.code) ? EXIT_USAGE : EXIT_GATE;
     }
     err(io, `standin ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return EXIT_GATE;

@@ -8,7 +8,7 @@ import { matrixCsv, modelsCsv, pairsCsv } from "../report/csv.js";
 import { parseResults } from "../report/json.js";
 import { renderReport } from "../report/markdown.js";
 import { renderCheckTerminal } from "../report/terminal.js";
-import { HubError, UsageError } from "../util/errors.js";
+import { StandinError, UsageError } from "../util/errors.js";
 import { err, out, parse, style, type Io } from "./common.js";
 import { renderHtmlOption } from "./report-html.js";
 
@@ -38,7 +38,7 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
   try {
     text = await readFile(file, "utf8");
   } catch {
-    throw new HubError("entry_not_found", `cannot read ${positionals[0]}`, { file: positionals[0], hint: "write one with `standin check --json FILE`" });
+    throw new StandinError("results_unreadable", `cannot read ${positionals[0]}`, { file: positionals[0], hint: "write one with `standin check --json FILE`" });
   }
   const results = parseResults(text, positionals[0] as string);
   const write = async (f: string, content: string): Promise<void> => {
