@@ -13,7 +13,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderHtmlOption } from "../src/cli/report-html.js";
+import { renderHtmlOption } from "../src/report/html-file.js";
 import { parseResults, toJson } from "../src/report/json.js";
 import type { Results } from "../src/report/types.js";
 import { bigZoo, GATED, GPT_OSS_120B, GPT_OSS_20B, HOSTILE_ID, hostileZoo, LLAMA_70B, LLAMA_8B, LLAMA_FP8, realisticZoo, syntheticHistory } from "./dashboard-fixture.js";

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseHistory, readHistory, renderHtmlOption } from "../src/cli/report-html.js";
+import { parseHistory, readHistory, renderHtmlOption } from "../src/report/html-file.js";
 import { buildSignature } from "../src/fingerprint/tensors.js";
 import { CLIENT_SCRIPT } from "../src/report/html-client.js";
 import { historyEntryFor, historyEntryProblem, normalizeHistory } from "../src/report/html-history.js";

@@ -62207,9 +62207,9 @@ ${lazy ? `<script type="application/json" id="standin-bodies">${jsonForScript(Ob
 `;
 }
 
-;// CONCATENATED MODULE: ./src/cli/report-html.ts
+;// CONCATENATED MODULE: ./src/report/html-file.ts
 /**
- * `standin report RESULTS.json --html OUT.html [--history DIR_OR_FILE]`: write the zoo dashboard
+ * Write the zoo dashboard to a file (`standin report --html OUT [--history DIR_OR_FILE]` and the action)
  * (src/report/html.ts). The history is a JSON array of entries (docs/dashboard.md), a single entry,
  * or a directory of such files (every `*.json`, merged; one entry per date, later files win).
  */

@@ -19,7 +19,7 @@ import { createGitHubClient, isHttpError, type GitHubClient } from "../github/cl
 import { COMMENT_MARKER, metaMarker, resolveBotLogin, upsertStickyComment, type RepoRef } from "../github/comment.js";
 import { buildTestMatrix } from "../github/matrix.js";
 import { parseBaseManifest, readManifestAt, touched } from "../github/touched.js";
-import { renderHtmlOption } from "../cli/report-html.js";
+import { renderHtmlOption } from "../report/html-file.js";
 import { readInputs, type Inputs } from "./inputs.js";
 import { baselinePreface, runWeekly } from "./weekly.js";
 

@@ -10,7 +10,7 @@ import { renderReport } from "../report/markdown.js";
 import { renderCheckTerminal } from "../report/terminal.js";
 import { StandinError, UsageError } from "../util/errors.js";
 import { err, out, parse, style, type Io } from "./common.js";
-import { renderHtmlOption } from "./report-html.js";
+import { renderHtmlOption } from "../report/html-file.js";
 
 export const REPORT_USAGE = "standin report RESULTS.json [--markdown OUT] [--csv OUT] [--matrix-csv OUT] [--models-csv OUT] [--html OUT [--history DIR_OR_FILE]]";
 

@@ -1,12 +1,12 @@
 /**
- * `standin report RESULTS.json --html OUT.html [--history DIR_OR_FILE]`: write the zoo dashboard
+ * Write the zoo dashboard to a file (`standin report --html OUT [--history DIR_OR_FILE]` and the action)
  * (src/report/html.ts). The history is a JSON array of entries (docs/dashboard.md), a single entry,
  * or a directory of such files (every `*.json`, merged; one entry per date, later files win).
  */
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { historyEntryProblem, normalizeHistory, renderHtml, type HistoryEntry } from "../report/html.js";
-import type { Results } from "../report/types.js";
+import { historyEntryProblem, normalizeHistory, renderHtml, type HistoryEntry } from "./html.js";
+import type { Results } from "./types.js";
 import { UsageError } from "../util/errors.js";
 
 const FORMAT_HINT = 'history is a JSON array of {"date":"YYYY-MM-DD","verdicts":{"FULL_SUBSTITUTE":n,...},"integrityFailures":n,"drifted":["model id",...]} (docs/dashboard.md)';
