@@ -23,7 +23,18 @@ import { createRunContext, createSource } from "../src/sources/index.js";
 import { synthesizeVariants } from "./variants.js";
 
 export type PhaseSpec =
-  | { kind: "standin"; hubUrl: string; models: string[]; cacheDir: string; concurrency: number; modelConcurrency?: number; out: string; fingerprintsOut?: string }
+  | {
+      kind: "standin";
+      hubUrl: string;
+      models: string[];
+      cacheDir: string;
+      concurrency: number;
+      modelConcurrency?: number;
+      out: string;
+      fingerprintsOut?: string;
+      /** Code id for the analysis cache (the shipped CLI and action pass their build's); null: off. */
+      codeId?: string | null;
+    }
   | { kind: "fetch"; hubUrl: string; models: string[]; cacheDir: string; concurrency: number; modelConcurrency?: number; out: string }
   | { kind: "baseline"; mode: "sequential" | "concurrent"; hubUrl: string; models: string[]; out: string }
   | { kind: "allpairs"; fingerprints: string; count: number; out: string };
@@ -79,7 +90,7 @@ function finish(spec: PhaseSpec, r: Omit<PhaseResult, "peakRssBytes" | "cpuMs" |
 async function runStandin(spec: Extract<PhaseSpec, { kind: "standin" }>): Promise<void> {
   const manifest = parseManifest(zooYaml(spec.models), "bench-zoo.yaml");
   const ctx = createRunContext({ hubUrl: spec.hubUrl, token: null, cacheDir: spec.cacheDir, concurrency: spec.concurrency, env: {} });
-  const opts = { modelConcurrency: spec.modelConcurrency, failOn: ["none" as const] };
+  const opts = { modelConcurrency: spec.modelConcurrency, failOn: ["none" as const], codeId: spec.codeId ?? null };
   // runCheck without a shard is exactly scanZoo + analyze; timed separately here.
   cpuAtStart = process.cpuUsage();
   const t0 = performance.now();

@@ -5,7 +5,10 @@
  * Phases (each measured in its own process, so that peak RSS is the phase's own; the Hub runs in a
  * process of its own too):
  *   cold      the whole check (scanZoo + analyze) with an empty disk cache
- *   warm      the same, cache kept, revisions unchanged
+ *   warm      the same, cache kept, revisions unchanged (the analysis cache reuses each model's
+ *             fingerprint and integrity, as the built CLI and action do)
+ *   warm-reparse  the same with the analysis cache off: every cached header and index parsed and
+ *             every fingerprint built again (the CPU floor of a check)
  *   pr        one model gets a new commit (config.json changed), cache kept
  *   baseline  @huggingface/hub parseSafetensorsMetadata per model: model after model, then all at once
  *   allpairs  verdictMatrix over 1,000 fingerprints
@@ -14,7 +17,8 @@
  *   npm run bench [-- --latency-ms 30 --bandwidth-mbps 20 --concurrency 16 --pr-model meta-llama/Llama-3.1-70B-Instruct]
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +30,21 @@ import type { PhaseResult, PhaseSpec } from "./phase.js";
 import { lowerBound, type LowerBound, type Zoo } from "./zoo.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** The bench runs from sources: its code id (for the analysis cache) is a hash of src/, as a build's is of its bundle. */
+function sourceCodeId(): string {
+  const h = createHash("sha256");
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else h.update(p).update(readFileSync(p));
+    }
+  };
+  walk(path.join(HERE, "..", "src"));
+  return h.digest("hex").slice(0, 16);
+}
+const codeId = sourceCodeId();
 const REPO_ROOT = path.resolve(HERE, "..");
 const TSX = ["--import", "tsx"];
 
@@ -212,11 +231,12 @@ async function main(): Promise<void> {
     };
     const fpFile = path.join(work, "fingerprints.json");
     const standin = (name: string, extra: Partial<Extract<PhaseSpec, { kind: "standin" }>> = {}): Promise<PhaseRecord> =>
-      phase(name, { kind: "standin", hubUrl: url, models, cacheDir, concurrency, modelConcurrency, out: path.join(work, `${name}.json`), ...extra });
+      phase(name, { kind: "standin", hubUrl: url, models, cacheDir, concurrency, modelConcurrency, codeId, out: path.join(work, `${name}.json`), ...extra });
 
     console.log(`phases (machine: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} before the first phase):`);
     const cold = await standin("cold", { fingerprintsOut: fpFile });
     const warm = await standin("warm");
+    const warmReparse = await standin("warm-reparse", { codeId: null });
     const commit = await hub.call({ cmd: "commit", repo: prModel });
     const pr = await standin("pr");
     const fetchStage = await phase("cold-fetch-stage", {
@@ -260,12 +280,12 @@ async function main(): Promise<void> {
     // ---------------------------------------------------------------- correctness
     const problems: string[] = [];
     const baselineErrors: string[] = [];
-    for (const [name, r] of [["cold", cold], ["warm", warm], ["pr", pr], ["cold-fetch-stage", fetchStage], ...(slow ? [["cold-fetch-stage-slow", slow] as const] : [])] as const) {
+    for (const [name, r] of [["cold", cold], ["warm", warm], ["warm-reparse", warmReparse], ["pr", pr], ["cold-fetch-stage", fetchStage], ...(slow ? [["cold-fetch-stage-slow", slow] as const] : [])] as const) {
       const bad = r.client.models.filter((m) => !m.ok);
       if (bad.length) problems.push(`${name}: ${bad.length} model(s) UNKNOWN: ${bad.map((m) => `${m.model} (${m.error})`).join("; ")}`);
     }
     const expected = new Map(zoo.models.map((m) => [m.id, m.tensorCount]));
-    for (const r of [cold, warm, fetchStage, ...(slow ? [slow] : [])]) {
+    for (const r of [cold, warm, warmReparse, fetchStage, ...(slow ? [slow] : [])]) {
       for (const m of r.client.models) if (m.ok && m.tensors !== expected.get(m.model)) problems.push(`${r.client.kind}: ${m.model} has ${m.tensors} tensors, the repo ${expected.get(m.model)}`);
     }
     for (const b of [seq, all]) {
@@ -289,8 +309,9 @@ async function main(): Promise<void> {
     const latencyBoundMs = (requests: number): number => (requests / concurrency) * latencyMs;
     // The Hub answers every LFS resolve with a 302 to its CDN: a shard read is two exchanges on the wire.
     const exchanges = (b: LowerBound): number => b.requests + b.shardReads;
-    // The CPU the check needs once the bytes are here: the warm run does everything but the network.
-    const cpuFloorMs = warm.client.cpuMs;
+    // The CPU the check needs once the bytes are here: the warm run with the analysis cache off does
+    // everything but the network.
+    const cpuFloorMs = warmReparse.client.cpuMs;
 
     const targets: Target[] = [];
     const tgt = (name: string, value: number, kind: "max" | "min", limit: number, unit = "x"): void => {
@@ -341,6 +362,7 @@ async function main(): Promise<void> {
     const warmBound: LowerBound = { requests: models.length, api: models.length, shardReads: 0, headerBytes: 0, configBytes: 0, indexBytes: 0 };
     row("standin check, cold", cold, bound);
     row("standin check, warm", warm, warmBound);
+    row("standin check, warm, analysis cache off", warmReparse, warmBound);
     row(`standin check, PR (${prModel.split("/")[1]} changed)`, pr, prBound);
     row("standin fetch stage only, cold", fetchStage, bound);
     if (slow) row(`standin fetch stage only, cold, ${slowLatencyMs} ms latency`, slow, bound, slowLatencyMs);
@@ -360,7 +382,7 @@ async function main(): Promise<void> {
         `On the wire each shard read is a Hub 302 plus a CDN 206 (${fmtInt(exchanges(bound))} exchanges); standin holds one slot per origin per hop.`,
     );
     console.log(
-      `CPU: the warm run (everything but the network) needs ${fmtMs(cpuFloorMs)} of CPU; the cold check took ${fmtX(ratio(cold.client.wallMs, Math.max(cpuFloorMs, latencyBoundMs(bound.requests))))} ` +
+      `CPU: the warm run with the analysis cache off (everything but the network) needs ${fmtMs(cpuFloorMs)} of CPU; the cold check took ${fmtX(ratio(cold.client.wallMs, Math.max(cpuFloorMs, latencyBoundMs(bound.requests))))} ` +
         `of max(latency bound, that CPU floor). Hub rate-limit buckets, cold run: ${fmtInt(cold.server.api)} API (anonymous limit 500 / 5 min), ${fmtInt(cold.server.resolvers)} resolvers (3,000 / 5 min).`,
     );
     console.log("");
@@ -403,6 +425,7 @@ async function main(): Promise<void> {
       runs: {
         cold: strip(cold),
         warm: strip(warm),
+        warmReparse: strip(warmReparse),
         pr: { ...strip(pr), changedModel: prModel, newSha: commit.type === "ok" ? commit.sha : null },
         fetchStage: strip(fetchStage),
         ...(slow ? { fetchStageSlow: { ...strip(slow), latencyMs: slowLatencyMs, latencyBoundMs: (bound.requests / concurrency) * slowLatencyMs } } : {}),

@@ -11,13 +11,15 @@ import { unknownFingerprint } from "./fingerprint/build.js";
 import { fingerprintModel, type FingerprintOptions, type FingerprintRequest } from "./fingerprint/index.js";
 import { mapLimit } from "./net/limiter.js";
 import type { Fingerprint } from "./fingerprint/types.js";
-import { runIntegrity } from "./integrity/checks.js";
-import { engineGaps } from "./integrity/engine-gaps.js";
+import { finishIntegrity, integrityBase, runIntegrity } from "./integrity/checks.js";
+import { engineGaps, type EngineGaps } from "./integrity/engine-gaps.js";
 import type { ExpectationResult, IntegrityReport } from "./integrity/types.js";
 import type { Manifest, ModelSpec } from "./manifest/types.js";
 import { planAll } from "./plan/plan.js";
 import { RESULTS_SCHEMA, type EngineGapResult, type GateFailure, type PairResult, type Results } from "./report/types.js";
 import type { RunContext } from "./sources/index.js";
+import type { ResolvedModel } from "./sources/types.js";
+import { ANALYSIS_SCHEMA, analysisKey, loadAnalysis, storeAnalysis, type CachedAnalysis } from "./analysis-cache.js";
 import { UsageError } from "./util/errors.js";
 
 export const VERSION = "0.1.0";
@@ -72,6 +74,12 @@ export interface CheckOptions {
   now?: Date;
   /** Called after each model is fingerprinted (progress output). */
   onModel?: (fp: Fingerprint) => void;
+  /**
+   * Id of the running code (src/util/code-id.ts; the CLI and the action pass the build's). With it
+   * and a cache dir, a model at an unchanged repo@sha reuses its cached analysis (src/analysis-cache.ts)
+   * instead of parsing and building again. Null or absent: never reused.
+   */
+  codeId?: string | null;
 }
 
 export function requestFor(m: ModelSpec): FingerprintRequest {
@@ -97,14 +105,35 @@ export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOp
   // Each model is checked as soon as its fingerprint is built, while the other models' requests are
   // still in flight: its tensors are let go at once (peak memory is the models in flight, not the
   // zoo) and the checks overlap the network. Results keep the manifest's order.
+  const codeId = opts.codeId ?? null;
   const checked = await mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
     let ex: Extras | null = null;
-    const fp = await fingerprintModel(requestFor(spec), ctx, { ...fpOpts, onRaw: (e) => (ex = e) });
-    const r = runIntegrity({ ex, fp, expect: spec.expect });
-    const gap = supported && fp.status === "ok" ? { model: fp.model, ...engineGaps(fp, (ex as Extras | null)?.raw.tensors ?? null, supported) } : null;
+    let hit: CachedAnalysis | null = null;
+    const repo = spec.local ? null : spec.repo;
+    const key =
+      codeId && repo && ctx.cache.dir
+        ? analysisKey({
+            codeId,
+            model: spec.id,
+            repo,
+            revision: spec.revision ?? "",
+            source: spec.source,
+            maxHeaderBytes: opts.maxHeaderBytes ?? null,
+            onnxBudgetBytes: opts.onnxBudgetBytes ?? null,
+            supported: supported ?? null,
+          })
+        : null;
+    const resume = key && repo ? async (resolved: ResolvedModel) => (hit = await loadAnalysis(ctx.cache, repo, resolved.sha, key))?.fp ?? null : undefined;
+    const fp = await fingerprintModel(requestFor(spec), ctx, { ...fpOpts, onRaw: (e) => (ex = e), resume });
+    const cached = hit as CachedAnalysis | null;
+    const base = cached?.integrity ?? integrityBase({ ex, fp });
+    const r = finishIntegrity(base, fp, spec.expect);
+    let gaps: EngineGaps | null = null;
+    if (supported && fp.status === "ok") gaps = cached ? cached.gaps : engineGaps(fp, (ex as Extras | null)?.raw.tensors ?? null, supported);
     ex = null;
+    if (key && !cached && fp.status === "ok") await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
     opts.onModel?.(fp);
-    return { fp, r, gap };
+    return { fp, r, gap: gaps ? { model: fp.model, ...gaps } : null };
   });
   const gaps = checked.flatMap((c) => (c.gap ? [c.gap] : []));
   return {

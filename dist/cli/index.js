@@ -31030,6 +31030,18 @@ function displayPath(file, io) {
     return rel && !rel.startsWith("..") && !external_node_path_default().isAbsolute(rel) ? rel : abs;
 }
 
+;// CONCATENATED MODULE: ./src/util/code-id.ts
+/**
+ * An id of the running code, for caches of derived data (fingerprints, integrity): data built by
+ * other code is never reused. `npm run build` writes the sha-256 (first 16 hex digits) of each
+ * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
+ * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
+ */
+const BUILD_ID = "89a6e6a360d48630";
+function buildCodeId() {
+    return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
+}
+
 // EXTERNAL MODULE: ./node_modules/protobufjs/minimal.js
 var minimal = __nccwpck_require__(6170);
 ;// CONCATENATED MODULE: ./src/formats/onnx.ts
@@ -54841,6 +54853,13 @@ async function fingerprintModel(req, ctx, opts = {}) {
     const meta = { kind: req.local ? "local" : "hub", repo: req.local ?? req.repo ?? req.id, revision: req.local ? null : req.revision };
     let ex;
     try {
+        if (opts.resume) {
+            const earlier = await opts.resume(await src.resolve());
+            if (earlier) {
+                const s = src.stats();
+                return { ...earlier, files: earlier.files.map((f) => ({ ...f, bytesRead: 0 })), network: { requests: s.requests, bytes: s.bytes, cached: true } };
+            }
+        }
         ex = await acquire(src, { ...opts, source: req.source });
     }
     catch (err) {
@@ -56122,6 +56141,14 @@ const FORMAT_ERROR = /^(?:safetensors_|index_|gguf_|onnx_|config_not_|missing_sh
 const TENSOR_CHECKS = "config vs tensors, MoE consistency, dtype and quantization-scale consistency";
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 };
 function checks_runIntegrity(input) {
+    return finishIntegrity(integrityBase(input), input.fp, input.expect);
+}
+/** The base plus the manifest's expectations (checked on the fingerprint alone). */
+function finishIntegrity(base, fp, expect) {
+    const exp = checkExpectations(fp, expect);
+    return { report: makeReport(fp.model, [...base.findings, ...exp.findings], [...base.skipped], base.forced), expectations: exp.results };
+}
+function integrityBase(input) {
     const { ex, fp } = input;
     const findings = [];
     const skipped = [];
@@ -56135,9 +56162,7 @@ function checks_runIntegrity(input) {
             findings.push(codes_finding("integrity_not_checked", `the model could not be read${e ? `: [${e.code}] ${e.message}` : ""}`, e?.file ? { file: e.file } : {}));
             skipped.push("all checks: the model could not be read");
         }
-        const exp = checkExpectations(fp, input.expect);
-        findings.push(...exp.findings);
-        return { report: makeReport(fp.model, findings, skipped, broken ? null : "UNKNOWN"), expectations: exp.results };
+        return { findings, skipped, forced: broken ? null : "UNKNOWN" };
     }
     findings.push(...checkFiles(ex, fp));
     const tensors = ex?.raw.tensors ?? [];
@@ -56169,9 +56194,7 @@ function checks_runIntegrity(input) {
         findings.push(...checkMoe(view));
         findings.push(...checkDtypes(view));
     }
-    const exp = checkExpectations(fp, input.expect);
-    findings.push(...exp.findings);
-    return { report: makeReport(fp.model, findings, skipped, null), expectations: exp.results };
+    return { findings, skipped, forced: null };
 }
 function makeReport(model, all, skipped, forced) {
     const findings = all.map((f, i) => [f, i]).sort((a, b) => SEVERITY_RANK[a[0].severity] - SEVERITY_RANK[b[0].severity] || a[1] - b[1]).map(([f]) => f);
@@ -57154,6 +57177,49 @@ function planAll(fps, comparisons, opts = {}) {
 ;// CONCATENATED MODULE: ./src/report/types.ts
 const RESULTS_SCHEMA = "standin.results/v1";
 
+;// CONCATENATED MODULE: ./src/analysis-cache.ts
+/**
+ * Analysis cache: a model's fingerprint, the read-dependent part of its integrity and its engine
+ * gaps, kept in the disk cache next to the files they were built from. A warm run (same repo@sha)
+ * then skips parsing and building, not only the network: the header packs are not even read.
+ *
+ * Reuse is exact or nothing. The key holds everything the entry depends on: the manifest id, repo,
+ * requested revision and resolved sha, the source mode, the header cap and ONNX budget, the
+ * engine's supported kinds, and the code id (the build's hash, src/util/code-id.ts), so a new
+ * standin build never reuses what an old one derived. The manifest's expectations are not part of
+ * the entry: they are checked on every run. Only "ok" fingerprints are stored (a failure may be
+ * transient and is read again). An entry that cannot be read or does not match its key is a miss.
+ */
+
+
+const ANALYSIS_SCHEMA = "standin-analysis/1";
+function analysisKey(p) {
+    return JSON.stringify([ANALYSIS_SCHEMA, p.codeId, p.model, p.repo, p.revision, p.source, p.maxHeaderBytes, p.onnxBudgetBytes, p.supported]);
+}
+function entryName(key) {
+    return `analysis-${(0,external_node_crypto_namespaceObject.createHash)("sha256").update(key).digest("hex").slice(0, 32)}.json`;
+}
+async function loadAnalysis(cache, repo, sha, key) {
+    const bytes = await cache.get(repo, sha, entryName(key), "analysis");
+    if (!bytes)
+        return null;
+    try {
+        const v = JSON.parse(new TextDecoder().decode(bytes));
+        if (v.schema !== ANALYSIS_SCHEMA || v.key !== key || v.fp?.status !== "ok" || v.fp.source?.sha !== sha)
+            return null;
+        return v;
+    }
+    catch {
+        return null;
+    }
+}
+async function storeAnalysis(cache, entry) {
+    const { repo, sha } = entry.fp.source;
+    if (entry.fp.status !== "ok" || !DiskCache.isCacheableRevision(sha))
+        return;
+    await cache.put(repo, sha, entryName(entry.key), "analysis", new TextEncoder().encode(JSON.stringify(entry)));
+}
+
 ;// CONCATENATED MODULE: ./src/check.ts
 /**
  * `check`: everything the manifest asks, in one pass — fingerprint every model (one failing model
@@ -57161,6 +57227,7 @@ const RESULTS_SCHEMA = "standin.results/v1";
  * the multi-fidelity plans, and the gate. Pure analysis is separated from I/O so that sharded runs
  * (fingerprint a slice) and merges (analyze the union) give the same report as one run.
  */
+
 
 
 
@@ -57221,14 +57288,36 @@ async function scanZoo(manifest, ctx, opts = {}) {
     // Each model is checked as soon as its fingerprint is built, while the other models' requests are
     // still in flight: its tensors are let go at once (peak memory is the models in flight, not the
     // zoo) and the checks overlap the network. Results keep the manifest's order.
+    const codeId = opts.codeId ?? null;
     const checked = await mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
         let ex = null;
-        const fp = await fingerprintModel(requestFor(spec), ctx, { ...fpOpts, onRaw: (e) => (ex = e) });
-        const r = checks_runIntegrity({ ex, fp, expect: spec.expect });
-        const gap = supported && fp.status === "ok" ? { model: fp.model, ...engineGaps(fp, ex?.raw.tensors ?? null, supported) } : null;
+        let hit = null;
+        const repo = spec.local ? null : spec.repo;
+        const key = codeId && repo && ctx.cache.dir
+            ? analysisKey({
+                codeId,
+                model: spec.id,
+                repo,
+                revision: spec.revision ?? "",
+                source: spec.source,
+                maxHeaderBytes: opts.maxHeaderBytes ?? null,
+                onnxBudgetBytes: opts.onnxBudgetBytes ?? null,
+                supported: supported ?? null,
+            })
+            : null;
+        const resume = key && repo ? async (resolved) => (hit = await loadAnalysis(ctx.cache, repo, resolved.sha, key))?.fp ?? null : undefined;
+        const fp = await fingerprintModel(requestFor(spec), ctx, { ...fpOpts, onRaw: (e) => (ex = e), resume });
+        const cached = hit;
+        const base = cached?.integrity ?? integrityBase({ ex, fp });
+        const r = finishIntegrity(base, fp, spec.expect);
+        let gaps = null;
+        if (supported && fp.status === "ok")
+            gaps = cached ? cached.gaps : engineGaps(fp, ex?.raw.tensors ?? null, supported);
         ex = null;
+        if (key && !cached && fp.status === "ok")
+            await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
         opts.onModel?.(fp);
-        return { fp, r, gap };
+        return { fp, r, gap: gaps ? { model: fp.model, ...gaps } : null };
     });
     const gaps = checked.flatMap((c) => (c.gap ? [c.gap] : []));
     return {
@@ -59192,6 +59281,7 @@ function renderPlanTerminal(plans, style, opts = {}) {
 
 
 
+
 const CHECK_USAGE = "standin check [MANIFEST] [--fail-on LIST] [--json FILE] [--markdown FILE] [--csv FILE] [--format table|json|markdown] [--seq-len N] [--shard i/n] [--hub-url URL] [--token TOKEN] [--cache-dir DIR]";
 const PLAN_USAGE = "standin plan [MANIFEST] [--seq-len N] [--json] [--hub-url URL] [--token TOKEN] [--cache-dir DIR]";
 const COMPARE_USAGE = "standin compare TARGET PROXY [MORE...] [--json] [--source MODE] [--hub-url URL] [--token TOKEN]";
@@ -59255,6 +59345,7 @@ async function checkCommand(argv, io) {
         maxHeaderBytes: intOption(values["max-header-bytes"], "max-header-bytes"),
         onnxBudgetBytes: intOption(values["onnx-budget"], "onnx-budget"),
         onModel: progress(io, manifest.models.length),
+        codeId: buildCodeId(),
     });
     if (values.json)
         await writeOut(values.json, toJson(results), io);
@@ -59281,7 +59372,7 @@ async function planCommand(argv, io) {
     }
     const manifest = await loadManifest(displayPath(positionals[0] ?? "model-zoo.yaml", io));
     const ctx = contextFor(values, io, manifest);
-    const results = await runCheck(manifest, ctx, { failOn: ["none"], seqLen: intOption(values["seq-len"], "seq-len") });
+    const results = await runCheck(manifest, ctx, { failOn: ["none"], seqLen: intOption(values["seq-len"], "seq-len"), codeId: buildCodeId() });
     if (values.json)
         out(io, JSON.stringify(results.plans, null, 2));
     else

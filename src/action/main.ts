@@ -3,6 +3,7 @@
  * Report first (files, outputs, job summary, annotations, comment or issue), gate last: the step
  * fails (exit 1) only after everything is written, per fail-on.
  */
+import { buildCodeId } from "../util/code-id.js";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -145,7 +146,11 @@ async function scanMode(ctx: Ctx): Promise<void> {
       failOn: inputs.failOn,
       shard: inputs.shard,
       seqLen: inputs.testSeqLen,
-      onModel: (fp) => core.info(`${fp.model}: ${fp.status === "ok" ? `${fp.source.format}, ${fp.network.requests} requests` : `UNKNOWN (${fp.error?.message ?? ""})`}`),
+      onModel: (fp) =>
+        core.info(
+          `${fp.model}: ${fp.status === "ok" ? `${fp.source.format}, ${fp.network.requests} requests${fp.network.cached ? " (cached)" : ""}` : `UNKNOWN (${fp.error?.message ?? ""})`}`,
+        ),
+      codeId: buildCodeId(),
     });
     core.endGroup();
   }

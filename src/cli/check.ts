@@ -1,6 +1,7 @@
 /**
  * `standin check [model-zoo.yaml]`, `standin plan [model-zoo.yaml]`, `standin compare A B [C...]`.
  */
+import { buildCodeId } from "../util/code-id.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseFailOn, parseShard, runCheck } from "../check.js";
@@ -86,6 +87,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
     maxHeaderBytes: intOption(values["max-header-bytes"], "max-header-bytes"),
     onnxBudgetBytes: intOption(values["onnx-budget"], "onnx-budget"),
     onModel: progress(io, manifest.models.length),
+    codeId: buildCodeId(),
   });
   if (values.json) await writeOut(values.json, toJson(results), io);
   if (values.markdown) await writeOut(values.markdown, renderReport(results), io);
@@ -108,7 +110,7 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
   }
   const manifest = await loadManifest(displayPath(positionals[0] ?? "model-zoo.yaml", io));
   const ctx = contextFor(values, io, manifest);
-  const results = await runCheck(manifest, ctx, { failOn: ["none"], seqLen: intOption(values["seq-len"], "seq-len") });
+  const results = await runCheck(manifest, ctx, { failOn: ["none"], seqLen: intOption(values["seq-len"], "seq-len"), codeId: buildCodeId() });
   if (values.json) out(io, JSON.stringify(results.plans, null, 2));
   else out(io, renderPlanTerminal(results.plans, style(io)));
   return results.plans.some((p) => p.error) ? 1 : 0;

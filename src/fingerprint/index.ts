@@ -7,6 +7,7 @@ import { createSource, type RunContext, type SourceSpec } from "../sources/index
 import { toStandinError } from "../util/errors.js";
 import { acquire, type AcquireOptions, type Extras } from "./acquire.js";
 import { buildFingerprint, unknownFingerprint, type NetStats } from "./build.js";
+import type { ResolvedModel } from "../sources/types.js";
 import type { Fingerprint, SourceMode } from "./types.js";
 
 export interface FingerprintRequest extends SourceSpec {
@@ -23,6 +24,12 @@ export interface FingerprintOptions extends Omit<AcquireOptions, "source"> {
   modelConcurrency?: number;
   /** Called with each model's raw data (integrity checks and the module atlas need the tensors). */
   onRaw?: (ex: Extras, fp: Fingerprint) => void;
+  /**
+   * Called once the revision is resolved (before any file is read): a fingerprint built earlier for
+   * this exact repo@sha and these options, or null to read and build. A returned fingerprint is
+   * used as is, with this run's network figures and no bytes read per file.
+   */
+  resume?: (resolved: ResolvedModel) => Promise<Fingerprint | null>;
 }
 
 export async function fingerprintModel(req: FingerprintRequest, ctx: RunContext, opts: FingerprintOptions = {}): Promise<Fingerprint> {
@@ -34,6 +41,13 @@ export async function fingerprintModel(req: FingerprintRequest, ctx: RunContext,
   const meta = { kind: req.local ? ("local" as const) : ("hub" as const), repo: req.local ?? req.repo ?? req.id, revision: req.local ? null : req.revision };
   let ex: Extras;
   try {
+    if (opts.resume) {
+      const earlier = await opts.resume(await src.resolve());
+      if (earlier) {
+        const s = src.stats();
+        return { ...earlier, files: earlier.files.map((f) => ({ ...f, bytesRead: 0 })), network: { requests: s.requests, bytes: s.bytes, cached: true } };
+      }
+    }
     ex = await acquire(src, { ...opts, source: req.source });
   } catch (err) {
     const e = toStandinError(err, { model: req.id });

@@ -40,7 +40,29 @@ const TENSOR_CHECKS = "config vs tensors, MoE consistency, dtype and quantizatio
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
+/**
+ * The part of a model's integrity that depends only on what was read (files, tensors, config), not
+ * on the manifest's expectations: the same for the same repo@sha, so it can be cached with the
+ * fingerprint (scanZoo's analysis cache). `finishIntegrity` adds the expectations.
+ */
+export interface IntegrityBase {
+  findings: Finding[];
+  skipped: string[];
+  /** A status forced regardless of the findings (UNKNOWN: the model could not be read), or null. */
+  forced: IntegrityStatus | null;
+}
+
 export function runIntegrity(input: IntegrityInput): IntegrityResult {
+  return finishIntegrity(integrityBase(input), input.fp, input.expect);
+}
+
+/** The base plus the manifest's expectations (checked on the fingerprint alone). */
+export function finishIntegrity(base: IntegrityBase, fp: Fingerprint, expect: IntegrityInput["expect"]): IntegrityResult {
+  const exp = checkExpectations(fp, expect);
+  return { report: makeReport(fp.model, [...base.findings, ...exp.findings], [...base.skipped], base.forced), expectations: exp.results };
+}
+
+export function integrityBase(input: Pick<IntegrityInput, "ex" | "fp">): IntegrityBase {
   const { ex, fp } = input;
   const findings: Finding[] = [];
   const skipped: string[] = [];
@@ -54,9 +76,7 @@ export function runIntegrity(input: IntegrityInput): IntegrityResult {
       findings.push(finding("integrity_not_checked", `the model could not be read${e ? `: [${e.code}] ${e.message}` : ""}`, e?.file ? { file: e.file } : {}));
       skipped.push("all checks: the model could not be read");
     }
-    const exp = checkExpectations(fp, input.expect);
-    findings.push(...exp.findings);
-    return { report: makeReport(fp.model, findings, skipped, broken ? null : "UNKNOWN"), expectations: exp.results };
+    return { findings, skipped, forced: broken ? null : "UNKNOWN" };
   }
 
   findings.push(...checkFiles(ex, fp));
@@ -86,10 +106,7 @@ export function runIntegrity(input: IntegrityInput): IntegrityResult {
     findings.push(...checkMoe(view));
     findings.push(...checkDtypes(view));
   }
-
-  const exp = checkExpectations(fp, input.expect);
-  findings.push(...exp.findings);
-  return { report: makeReport(fp.model, findings, skipped, null), expectations: exp.results };
+  return { findings, skipped, forced: null };
 }
 
 function makeReport(model: string, all: Finding[], skipped: string[], forced: IntegrityStatus | null): IntegrityReport {

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-export type CacheKind = "file" | "st-header" | "range" | "pack";
+export type CacheKind = "file" | "st-header" | "range" | "pack" | "analysis";
 
 const SHA_RE = /^[0-9a-f]{40}$/;
 const VERSION = "v1";
