@@ -443,6 +443,12 @@ function sortedScaleDtypes(s: Scan): string[] {
   return [...s.scaleDtypes].sort();
 }
 
+/** The smallest power of two b with ceil(dim / b) === scale dim, or null. */
+function blockEdge(dim: number, sdim: number): number | null {
+  for (let b = 1; b <= 4096; b *= 2) if (Math.ceil(dim / b) === sdim) return b;
+  return null;
+}
+
 /** Most common block edge (out/scale rows, in/scale cols) over FP8 weights and their block scales. */
 function blockFromShapes(pairs: Map<string, TensorRecord>[], scaleLeaf: string): number[] | null {
   const votes = new Map<string, number>();
@@ -453,13 +459,8 @@ function blockFromShapes(pairs: Map<string, TensorRecord>[], scaleLeaf: string):
     const [o, i] = w.shape as [number, number];
     const [so, si] = sc.shape as [number, number];
     if (so <= 1 || si <= 1) continue;
-    // smallest power of two b with ceil(dim / b) === scale dim
-    const edge = (dim: number, sdim: number): number | null => {
-      for (let b = 1; b <= 4096; b *= 2) if (Math.ceil(dim / b) === sdim) return b;
-      return null;
-    };
-    const b0 = edge(o, so);
-    const b1 = edge(i, si);
+    const b0 = blockEdge(o, so);
+    const b1 = blockEdge(i, si);
     if (b0 !== null && b1 !== null) {
       const k = `${b0}x${b1}`;
       votes.set(k, (votes.get(k) ?? 0) + 1);

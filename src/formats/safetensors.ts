@@ -217,10 +217,12 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
   const tensors: TensorRecord[] = [];
   /** Tensors whose offsets are valid, for the layout checks. */
   const placed: TensorRecord[] = [];
-  for (const [name, e] of Object.entries(obj)) {
-    if (name === "__metadata__") continue;
-    const bad = (what: string): never =>
-      fatal("safetensors_bad_entry", `tensor ${JSON.stringify(name)}: ${what}`);
+  // One closure for the loop (not one per tensor): `name` is the entry being read.
+  let name = "";
+  const bad = (what: string): never => fatal("safetensors_bad_entry", `tensor ${JSON.stringify(name)}: ${what}`);
+  for (const [entryName, e] of Object.entries(obj)) {
+    if (entryName === "__metadata__") continue;
+    name = entryName;
     if (!isPlainObject(e)) bad(`entry is a JSON ${jsonType(e)}, not an object`);
     const entry = e as Record<string, unknown>;
     const { dtype, shape, data_offsets: offsets } = entry;

@@ -81,6 +81,22 @@ export function checkConfigVsTensors({ view, topology }: ConfigCheckInput): Find
     norm.sharedExpertIntermediateSize ??
     (norm.moeIntermediateSize !== null && norm.numSharedExperts !== null && norm.numSharedExperts > 0 ? norm.moeIntermediateSize * norm.numSharedExperts : null);
 
+  // The tensor being checked, for `expect` (one closure for the loop, not one per tensor).
+  let cur = view.tensors[0] as (typeof view.tensors)[number];
+  let curDims: readonly number[] = [];
+  let curBias = false;
+  /** Checks the current weight against {out, in} (either order) or the current bias against [out]. */
+  const expect = (code: Parameters<Violations["add"]>[0], o: number | null, i: number | null, why: string): void => {
+    if (o === null || i === null || o <= 0 || i <= 0) return;
+    const v = cur;
+    const dims = curDims;
+    if (curBias) {
+      if (dims[dims.length - 1] !== o) viol.add(code, v, `bias has shape ${shapeStr(v.t.shape)} but config gives [${o}] (${why})`);
+    } else if (!matches2d(dims, o, i)) {
+      viol.add(code, v, `shape ${shapeStr(dims)}${dims !== v.t.shape && dims.join() !== v.t.shape.join() ? ` (stored ${v.t.dtype} ${shapeStr(v.t.shape)})` : ""} but config gives [${o}, ${i}] (${why})`);
+    }
+  };
+
   for (const v of view.tensors) {
     if (v.tower || QUANT_KINDS.has(v.cls.kind) || v.cls.leaf === "buffer") continue;
     const k = v.cls.kind;
@@ -88,16 +104,9 @@ export function checkConfigVsTensors({ view, topology }: ConfigCheckInput): Find
     if (!isBias && !weightLike(v)) continue;
     const dims = isBias ? v.t.shape : logicalDims(v.t, v.cls, wf);
     if (!dims || dims.length === 0) continue;
-
-    /** Checks a weight against {out, in} (either order) or a bias against [out]. */
-    const expect = (code: Parameters<Violations["add"]>[0], o: number | null, i: number | null, why: string): void => {
-      if (o === null || i === null || o <= 0 || i <= 0) return;
-      if (isBias) {
-        if (dims[dims.length - 1] !== o) viol.add(code, v, `bias has shape ${shapeStr(v.t.shape)} but config gives [${o}] (${why})`);
-      } else if (!matches2d(dims, o, i)) {
-        viol.add(code, v, `shape ${shapeStr(dims)}${dims !== v.t.shape && dims.join() !== v.t.shape.join() ? ` (stored ${v.t.dtype} ${shapeStr(v.t.shape)})` : ""} but config gives [${o}, ${i}] (${why})`);
-      }
-    };
+    cur = v;
+    curDims = dims;
+    curBias = isBias;
 
     // ---- embeddings, head, final norm (any stack, outside towers)
     if (k === "embedding" && !isBias && dims.length === 2 && !SKIP_EMBEDDING.test(v.key)) {
