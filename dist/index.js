@@ -45076,7 +45076,7 @@ var __webpack_exports__ = {};
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "50343f63038c60ee";
+const BUILD_ID = "3eafa86a160361e0";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -52796,6 +52796,13 @@ function plausibleGroup(g) {
 function sortedScaleDtypes(s) {
     return [...s.scaleDtypes].sort();
 }
+/** The smallest power of two b with ceil(dim / b) === scale dim, or null. */
+function blockEdge(dim, sdim) {
+    for (let b = 1; b <= 4096; b *= 2)
+        if (Math.ceil(dim / b) === sdim)
+            return b;
+    return null;
+}
 /** Most common block edge (out/scale rows, in/scale cols) over FP8 weights and their block scales. */
 function blockFromShapes(pairs, scaleLeaf) {
     const votes = new Map();
@@ -52808,15 +52815,8 @@ function blockFromShapes(pairs, scaleLeaf) {
         const [so, si] = sc.shape;
         if (so <= 1 || si <= 1)
             continue;
-        // smallest power of two b with ceil(dim / b) === scale dim
-        const edge = (dim, sdim) => {
-            for (let b = 1; b <= 4096; b *= 2)
-                if (Math.ceil(dim / b) === sdim)
-                    return b;
-            return null;
-        };
-        const b0 = edge(o, so);
-        const b1 = edge(i, si);
+        const b0 = blockEdge(o, so);
+        const b1 = blockEdge(i, si);
         if (b0 !== null && b1 !== null) {
             const k = `${b0}x${b1}`;
             votes.set(k, (votes.get(k) ?? 0) + 1);
@@ -56662,14 +56662,61 @@ class DiskCache {
     misses = 0;
     /** Folders already created by this run (one mkdir per repo@sha, not one per entry). */
     made = new Map();
+    /** Repo folder -> the commit shas this run used (read or written). */
+    used = new Map();
     constructor(dir) {
         this.dir = dir;
+    }
+    repoKey(repo) {
+        return repo.replace(/[^A-Za-z0-9._-]+/g, "__");
+    }
+    touch(repo, sha) {
+        const k = this.repoKey(repo);
+        let set = this.used.get(k);
+        if (!set)
+            this.used.set(k, (set = new Set()));
+        set.add(sha);
+    }
+    /**
+     * Remove the cached revisions this run has moved past: for every repo the run used, the sha
+     * folders other than the ones it used. A cache persisted run after run (actions/cache with
+     * restore-keys) then holds each model once, not every revision it ever had. Repos the run did not
+     * touch are left alone, so a cache shared with other manifests loses nothing of theirs.
+     * Returns the number of folders removed. Never throws: a folder that cannot be removed stays.
+     */
+    async pruneStaleRevisions() {
+        if (!this.dir)
+            return 0;
+        let removed = 0;
+        for (const [k, keep] of this.used) {
+            const repoDir = external_node_path_default().join(this.dir, VERSION, k);
+            let entries;
+            try {
+                entries = await (0,promises_namespaceObject.readdir)(repoDir);
+            }
+            catch {
+                continue;
+            }
+            for (const e of entries) {
+                if (!SHA_RE.test(e) || keep.has(e))
+                    continue;
+                try {
+                    await (0,promises_namespaceObject.rm)(external_node_path_default().join(repoDir, e), { recursive: true, force: true });
+                    removed++;
+                }
+                catch {
+                    // left for the next run
+                }
+            }
+        }
+        return removed;
     }
     static isCacheableRevision(sha) {
         return !!sha && SHA_RE.test(sha);
     }
     entryPath(repo, sha, file, kind) {
-        const repoKey = repo.replace(/[^A-Za-z0-9._-]+/g, "__");
+        this.touch(repo, sha);
+        const repoKey = this.repoKey(repo);
         const fileKey = (0,external_node_crypto_.createHash)("sha256").update(`${kind}\0${file}`).digest("hex").slice(0, 32);
         const safeName = file.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-80);
         return external_node_path_default().join(this.dir, VERSION, repoKey, sha, `${fileKey}-${safeName}.${kind}`);
@@ -70663,10 +70710,13 @@ function parseSafetensorsHeader(json, ctx) {
     const tensors = [];
     /** Tensors whose offsets are valid, for the layout checks. */
     const placed = [];
-    for (const [name, e] of Object.entries(obj)) {
-        if (name === "__metadata__")
+    // One closure for the loop (not one per tensor): `name` is the entry being read.
+    let name = "";
+    const bad = (what) => fatal("safetensors_bad_entry", `tensor ${JSON.stringify(name)}: ${what}`);
+    for (const [entryName, e] of Object.entries(obj)) {
+        if (entryName === "__metadata__")
             continue;
-        const bad = (what) => fatal("safetensors_bad_entry", `tensor ${JSON.stringify(name)}: ${what}`);
+        name = entryName;
         if (!isPlainObject(e))
             bad(`entry is a JSON ${jsonType(e)}, not an object`);
         const entry = e;
@@ -70941,6 +70991,8 @@ class HubSource {
     pack = null;
     /** Headers read from the network and not yet in the cache (flush() writes them). */
     unsaved = new Map();
+    /** verifyAccess(): once per source, and not at all after a file came from the network. */
+    access = null;
     constructor(model, repo, revision, ctx) {
         this.model = model;
         this.repo = repo;
@@ -70998,11 +71050,26 @@ class HubSource {
     fileUrl(path) {
         return `${this.ctx.hubUrl}/${this.repo}/resolve/${encodeURIComponent(this.sha())}/${encodePath(path)}`;
     }
+    async verifyAccess() {
+        const resolved = await this.resolve();
+        if (!resolved.gated || this.access)
+            return (await this.access) ?? undefined;
+        const names = resolved.files.map((f) => f.path);
+        const probe = names.includes("config.json") ? "config.json" : names[0];
+        if (probe === undefined)
+            return;
+        this.access = this.ctx.layer
+            .request(this.fileUrl(probe), { scope: this.model, model: this.model, file: probe, range: [0, 0], priority: REQUEST_PRIORITY.config })
+            .then(() => undefined);
+        await this.access;
+    }
     async readFile(path, opts = {}) {
         const sha = this.sha();
         const cached = await this.ctx.cache.get(this.repo, sha, path, "file");
-        if (cached)
+        if (cached) {
+            await this.verifyAccess();
             return cached;
+        }
         const r = await this.ctx.layer.request(this.fileUrl(path), {
             scope: this.model,
             model: this.model,
@@ -71060,6 +71127,7 @@ class HubSource {
         const packed = (await this.headerPack())?.get(path);
         const decoded = packed ? decodeHeaderCache(packed) : null;
         if (decoded) {
+            await this.verifyAccess();
             this.ctx.cache.hits++;
             return decoded;
         }
@@ -87072,6 +87140,7 @@ async function fingerprintModel(req, ctx, opts = {}) {
         if (opts.resume) {
             const earlier = await opts.resume(await src.resolve());
             if (earlier) {
+                await src.verifyAccess?.();
                 const s = src.stats();
                 return { ...earlier, files: earlier.files.map((f) => ({ ...f, bytesRead: 0 })), network: { requests: s.requests, bytes: s.bytes, cached: true } };
             }
@@ -87674,6 +87743,24 @@ function checkConfigVsTensors({ view, topology }) {
         out.push(codes_finding("cfg_per_layer_blocks", "config.json describes its layers in block_configs: attention and FFN width checks skipped", { key: "block_configs" }));
     const sharedI = norm.sharedExpertIntermediateSize ??
         (norm.moeIntermediateSize !== null && norm.numSharedExperts !== null && norm.numSharedExperts > 0 ? norm.moeIntermediateSize * norm.numSharedExperts : null);
+    // The tensor being checked, for `expect` (one closure for the loop, not one per tensor).
+    let cur = view.tensors[0];
+    let curDims = [];
+    let curBias = false;
+    /** Checks the current weight against {out, in} (either order) or the current bias against [out]. */
+    const expect = (code, o, i, why) => {
+        if (o === null || i === null || o <= 0 || i <= 0)
+            return;
+        const v = cur;
+        const dims = curDims;
+        if (curBias) {
+            if (dims[dims.length - 1] !== o)
+                viol.add(code, v, `bias has shape ${shapeStr(v.t.shape)} but config gives [${o}] (${why})`);
+        }
+        else if (!matches2d(dims, o, i)) {
+            viol.add(code, v, `shape ${shapeStr(dims)}${dims !== v.t.shape && dims.join() !== v.t.shape.join() ? ` (stored ${v.t.dtype} ${shapeStr(v.t.shape)})` : ""} but config gives [${o}, ${i}] (${why})`);
+        }
+    };
     for (const v of view.tensors) {
         if (v.tower || QUANT_KINDS.has(v.cls.kind) || v.cls.leaf === "buffer")
             continue;
@@ -87684,18 +87771,9 @@ function checkConfigVsTensors({ view, topology }) {
         const dims = isBias ? v.t.shape : logicalDims(v.t, v.cls, wf);
         if (!dims || dims.length === 0)
             continue;
-        /** Checks a weight against {out, in} (either order) or a bias against [out]. */
-        const expect = (code, o, i, why) => {
-            if (o === null || i === null || o <= 0 || i <= 0)
-                return;
-            if (isBias) {
-                if (dims[dims.length - 1] !== o)
-                    viol.add(code, v, `bias has shape ${shapeStr(v.t.shape)} but config gives [${o}] (${why})`);
-            }
-            else if (!matches2d(dims, o, i)) {
-                viol.add(code, v, `shape ${shapeStr(dims)}${dims !== v.t.shape && dims.join() !== v.t.shape.join() ? ` (stored ${v.t.dtype} ${shapeStr(v.t.shape)})` : ""} but config gives [${o}, ${i}] (${why})`);
-            }
-        };
+        cur = v;
+        curDims = dims;
+        curBias = isBias;
         // ---- embeddings, head, final norm (any stack, outside towers)
         if (k === "embedding" && !isBias && dims.length === 2 && !SKIP_EMBEDDING.test(v.key)) {
             if (V !== null && H !== null && (dims[0] !== V || dims[1] !== H)) {
@@ -101884,6 +101962,10 @@ async function scanMode(ctx) {
             codeId: buildCodeId(),
         });
         endGroup();
+        // The cache folder is persisted run after run: drop the revisions of this zoo's models it has moved past.
+        const pruned = await runCtx.cache.pruneStaleRevisions();
+        if (pruned > 0)
+            info(`cache: removed ${pruned} folder(s) of revisions no longer in use`);
     }
     if (inputs.shard && inputs.mode !== "merge") {
         const file = external_node_path_default().join(ctx.outDir, `shard-${inputs.shard.index}-of-${inputs.shard.count}.json`);

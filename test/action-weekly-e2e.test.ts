@@ -45,7 +45,7 @@ afterAll(async () => {
 async function week(n: number, runId: number) {
   const env = { ...actionsEnv({ eventName: "schedule", eventPath, repository: REPO, apiUrl: gh.url, runId }), GITHUB_TOKEN: TOKEN };
   return runAction(
-    { manifest: "demo/model-zoo.yaml", mode: "weekly", "hub-url": hub.url, "github-token": TOKEN, "fail-on": "expectations", "issue-label": "standin-weekly", "output-dir": path.join(tmp, `week${n}-${runId}`) },
+    { manifest: "demo/model-zoo.yaml", mode: "weekly", "hub-url": hub.url, "github-token": TOKEN, "fail-on": "expectations", "issue-label": "standin-weekly", "output-dir": path.join(tmp, `week${n}-${runId}`), "cache-dir": path.join(tmp, "cache") },
     env,
   );
 }
@@ -75,6 +75,10 @@ describe("weekly mode: create, update, close the one rolling issue", () => {
 
     const r = await week(2, 3002);
     expect(r.code, r.stdout + r.stderr).toBe(1); // regressions turn the weekly job red
+    // The persisted cache (same folder every week): the new Llama revision replaced the old one, and
+    // the models whose revision did not move reused their cached analysis.
+    expect(r.stdout).toContain("cache: removed 1 folder(s) of revisions no longer in use");
+    expect(r.stdout).toMatch(/Qwen\/Qwen3-8B: safetensors, 1 requests \(cached\)/);
     expect(Number(r.outputs.regressions)).toBeGreaterThan(0);
     const [issue] = issues();
     expect(issues()).toHaveLength(1);
@@ -105,6 +109,7 @@ describe("weekly mode: create, update, close the one rolling issue", () => {
     hub.store.get(QWEN)!.update({ gated: false });
     const r = await week(3, 3004);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("cache: removed 1 folder(s) of revisions no longer in use"); // back at the original revision
     expect(r.outputs.regressions).toBe("0");
     expect(issues()).toHaveLength(1);
     const closed = issues()[0]!;

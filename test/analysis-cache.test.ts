@@ -145,4 +145,28 @@ describe("analysis cache", () => {
     const strip = (r: Results): unknown => ({ ...(comparable(r) as object), generatedAt: null });
     expect(strip(warm)).toEqual(strip(cold));
   }, 60_000);
+
+  it("a model that becomes gated at the same revision is UNKNOWN (gated) on the next warm run: no cache hides lost access", async () => {
+    const cacheDir = path.join(tmp, "cache-gated");
+    const QWEN = "Qwen/Qwen3-8B";
+    const cold = await runCheck(manifest, ctxFor(cacheDir), { codeId: "t1", now: NOW });
+    expect(cold.models.find((m) => m.model === QWEN)?.status).toBe("ok");
+    const repo = hub.store.get(QWEN)!;
+    repo.update({ gated: "manual" });
+    try {
+      for (const codeId of ["t1", null]) {
+        // with the analysis cache (t1) and with the file and header cache alone (null)
+        const warm = await runCheck(manifest, ctxFor(cacheDir), { codeId, now: NOW });
+        const fp = warm.models.find((m) => m.model === QWEN)!;
+        expect(fp.status, String(codeId)).toBe("unknown");
+        expect(fp.error?.code).toBe("gated");
+        expect(warm.models.filter((m) => m.status === "ok")).toHaveLength(cold.models.filter((m) => m.status === "ok").length - 1);
+      }
+    } finally {
+      repo.update({ gated: false });
+    }
+    // Access back (the repo is no longer gated): the cached analysis serves again with the revision look-up only.
+    const again = await runCheck(manifest, ctxFor(cacheDir), { codeId: "t1", now: NOW });
+    expect(again.models.find((m) => m.model === QWEN)?.network).toEqual({ requests: 1, bytes: expect.any(Number), cached: true });
+  }, 60_000);
 });

@@ -153,6 +153,9 @@ async function scanMode(ctx: Ctx): Promise<void> {
       codeId: buildCodeId(),
     });
     core.endGroup();
+    // The cache folder is persisted run after run: drop the revisions of this zoo's models it has moved past.
+    const pruned = await runCtx.cache.pruneStaleRevisions();
+    if (pruned > 0) core.info(`cache: removed ${pruned} folder(s) of revisions no longer in use`);
   }
 
   if (inputs.shard && inputs.mode !== "merge") {

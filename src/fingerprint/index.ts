@@ -44,6 +44,7 @@ export async function fingerprintModel(req: FingerprintRequest, ctx: RunContext,
     if (opts.resume) {
       const earlier = await opts.resume(await src.resolve());
       if (earlier) {
+        await src.verifyAccess?.();
         const s = src.stats();
         return { ...earlier, files: earlier.files.map((f) => ({ ...f, bytesRead: 0 })), network: { requests: s.requests, bytes: s.bytes, cached: true } };
       }

@@ -10,7 +10,7 @@
  * Never stores tokens: keys are repo ids, shas and file paths; values are file bytes.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 export type CacheKind = "file" | "st-header" | "range" | "pack" | "analysis";
@@ -24,14 +24,59 @@ export class DiskCache {
   misses = 0;
   /** Folders already created by this run (one mkdir per repo@sha, not one per entry). */
   private readonly made = new Map<string, Promise<void>>();
+  /** Repo folder -> the commit shas this run used (read or written). */
+  private readonly used = new Map<string, Set<string>>();
   constructor(readonly dir: string | null) {}
+
+  private repoKey(repo: string): string {
+    return repo.replace(/[^A-Za-z0-9._-]+/g, "__");
+  }
+
+  private touch(repo: string, sha: string): void {
+    const k = this.repoKey(repo);
+    let set = this.used.get(k);
+    if (!set) this.used.set(k, (set = new Set()));
+    set.add(sha);
+  }
+
+  /**
+   * Remove the cached revisions this run has moved past: for every repo the run used, the sha
+   * folders other than the ones it used. A cache persisted run after run (actions/cache with
+   * restore-keys) then holds each model once, not every revision it ever had. Repos the run did not
+   * touch are left alone, so a cache shared with other manifests loses nothing of theirs.
+   * Returns the number of folders removed. Never throws: a folder that cannot be removed stays.
+   */
+  async pruneStaleRevisions(): Promise<number> {
+    if (!this.dir) return 0;
+    let removed = 0;
+    for (const [k, keep] of this.used) {
+      const repoDir = path.join(this.dir, VERSION, k);
+      let entries: string[];
+      try {
+        entries = await readdir(repoDir);
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        if (!SHA_RE.test(e) || keep.has(e)) continue;
+        try {
+          await rm(path.join(repoDir, e), { recursive: true, force: true });
+          removed++;
+        } catch {
+          // left for the next run
+        }
+      }
+    }
+    return removed;
+  }
 
   static isCacheableRevision(sha: string | null | undefined): sha is string {
     return !!sha && SHA_RE.test(sha);
   }
 
   private entryPath(repo: string, sha: string, file: string, kind: CacheKind): string {
-    const repoKey = repo.replace(/[^A-Za-z0-9._-]+/g, "__");
+    this.touch(repo, sha);
+    const repoKey = this.repoKey(repo);
     const fileKey = createHash("sha256").update(`${kind}\0${file}`).digest("hex").slice(0, 32);
     const safeName = file.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-80);
     return path.join(this.dir as string, VERSION, repoKey, sha, `${fileKey}-${safeName}.${kind}`);

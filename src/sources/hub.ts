@@ -33,6 +33,8 @@ export class HubSource implements ModelSource {
   private pack: Promise<Map<string, Uint8Array> | null> | null = null;
   /** Headers read from the network and not yet in the cache (flush() writes them). */
   private readonly unsaved = new Map<string, Uint8Array>();
+  /** verifyAccess(): once per source, and not at all after a file came from the network. */
+  private access: Promise<void> | null = null;
 
   constructor(
     readonly model: string,
@@ -93,10 +95,25 @@ export class HubSource implements ModelSource {
     return `${this.ctx.hubUrl}/${this.repo}/resolve/${encodeURIComponent(this.sha())}/${encodePath(path)}`;
   }
 
+  async verifyAccess(): Promise<void> {
+    const resolved = await this.resolve();
+    if (!resolved.gated || this.access) return (await this.access) ?? undefined;
+    const names = resolved.files.map((f) => f.path);
+    const probe = names.includes("config.json") ? "config.json" : names[0];
+    if (probe === undefined) return;
+    this.access = this.ctx.layer
+      .request(this.fileUrl(probe), { scope: this.model, model: this.model, file: probe, range: [0, 0], priority: REQUEST_PRIORITY.config })
+      .then(() => undefined);
+    await this.access;
+  }
+
   async readFile(path: string, opts: ReadFileOptions = {}): Promise<Uint8Array> {
     const sha = this.sha();
     const cached = await this.ctx.cache.get(this.repo, sha, path, "file");
-    if (cached) return cached;
+    if (cached) {
+      await this.verifyAccess();
+      return cached;
+    }
     const r = await this.ctx.layer.request(this.fileUrl(path), {
       scope: this.model,
       model: this.model,
@@ -154,6 +171,7 @@ export class HubSource implements ModelSource {
     const packed = (await this.headerPack())?.get(path);
     const decoded = packed ? decodeHeaderCache(packed) : null;
     if (decoded) {
+      await this.verifyAccess();
       this.ctx.cache.hits++;
       return decoded;
     }

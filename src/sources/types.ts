@@ -76,6 +76,12 @@ export interface ModelSource {
   stats(): { requests: number; bytes: number };
   /** Persist what was read to the disk cache (headers are packed per model and written once). */
   flush?(): Promise<void>;
+  /**
+   * Before anything of a gated repo is served from the cache: prove, with one small request, that
+   * the token still has access (a cache must not hide a model that became gated or lost access).
+   * Throws the Hub's typed error (gated, bad_token...). A no-op for other repos and sources.
+   */
+  verifyAccess?(): Promise<void>;
 }
 
 /** One concrete tensor as listed in a safetensors header (offsets relative to the data section). */

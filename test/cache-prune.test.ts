@@ -1,0 +1,49 @@
+/**
+ * DiskCache.pruneStaleRevisions: a cache persisted run after run keeps, for every repo the run used,
+ * only the revisions it used; repos the run did not touch, and anything that is not a sha folder,
+ * are left alone.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DiskCache } from "../src/net/cache.js";
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "standin-prune-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const SHA = (c: string): string => c.repeat(40);
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe("DiskCache.pruneStaleRevisions", () => {
+  it("drops the old revisions of the repos this run used, and nothing else", async () => {
+    const dir = path.join(tmp, "c1");
+    const earlier = new DiskCache(dir);
+    await earlier.put("org/model-a", SHA("1"), "config.json", "file", bytes("old a"));
+    await earlier.put("org/model-a", SHA("2"), "config.json", "file", bytes("new a"));
+    await earlier.putPack("org/model-a", SHA("1"), "headers", new Map([["x.safetensors", bytes("h")]]));
+    await earlier.put("org/model-b", SHA("3"), "config.json", "file", bytes("b"));
+    const repoA = path.join(dir, "v1", "org__model-a");
+    mkdirSync(path.join(repoA, "not-a-sha"));
+    writeFileSync(path.join(repoA, "not-a-sha", "keep"), "x");
+
+    const run = new DiskCache(dir);
+    expect(await run.get("org/model-a", SHA("2"), "config.json", "file")).toEqual(bytes("new a"));
+    expect(await run.pruneStaleRevisions()).toBe(1);
+    expect(readdirSync(repoA).sort()).toEqual([SHA("2"), "not-a-sha"]);
+    expect(existsSync(path.join(dir, "v1", "org__model-b", SHA("3")))).toBe(true); // not used by this run: kept
+    expect(await run.get("org/model-a", SHA("2"), "config.json", "file")).toEqual(bytes("new a"));
+    expect(await new DiskCache(dir).get("org/model-a", SHA("1"), "config.json", "file")).toBeNull();
+  });
+
+  it("a run that wrote a new revision keeps it, and a cache without a folder prunes nothing", async () => {
+    const dir = path.join(tmp, "c2");
+    await new DiskCache(dir).put("org/m", SHA("a"), "config.json", "file", bytes("1"));
+    const run = new DiskCache(dir);
+    await run.put("org/m", SHA("b"), "config.json", "file", bytes("2"));
+    expect(await run.pruneStaleRevisions()).toBe(1);
+    expect(readdirSync(path.join(dir, "v1", "org__m"))).toEqual([SHA("b")]);
+    expect(await new DiskCache(null).pruneStaleRevisions()).toBe(0);
+    expect(await new DiskCache(path.join(tmp, "absent")).pruneStaleRevisions()).toBe(0);
+  });
+});
