@@ -45069,18 +45069,6 @@ var __commonJS = (cb, mod) => function __require2() {
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: ./src/util/code-id.ts
-/**
- * An id of the running code, for caches of derived data (fingerprints, integrity): data built by
- * other code is never reused. `npm run build` writes the sha-256 (first 16 hex digits) of each
- * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
- * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
- */
-const BUILD_ID = "3eafa86a160361e0";
-function buildCodeId() {
-    return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
-}
-
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -48033,6 +48021,247 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/net/cache.ts
+/**
+ * On-disk cache keyed by (repo, commit sha, file, kind). Only immutable revisions (40-hex commit
+ * shas) are cached, so a hit is always right. Entries are written atomically (tmp + rename).
+ * The action persists the folder with actions/cache; a re-run at the same revisions then makes
+ * only the revision look-ups.
+ *
+ * Small entries of one repo@sha that are always read together (the safetensors headers of a model)
+ * go into one pack file: DeepSeek-R1's 163 headers are one file to write, read and persist, not 163.
+ *
+ * Never stores tokens: keys are repo ids, shas and file paths; values are file bytes.
+ */
+
+
+
+const SHA_RE = /^[0-9a-f]{40}$/;
+const VERSION = "v1";
+const PACK_MAGIC = 0x314b5053; // "SPK1" little-endian
+class DiskCache {
+    dir;
+    hits = 0;
+    misses = 0;
+    /** Folders already created by this run (one mkdir per repo@sha, not one per entry). */
+    made = new Map();
+    /** Repo folder -> the commit shas this run used (read or written). */
+    used = new Map();
+    constructor(dir) {
+        this.dir = dir;
+    }
+    repoKey(repo) {
+        return repo.replace(/[^A-Za-z0-9._-]+/g, "__");
+    }
+    touch(repo, sha) {
+        const k = this.repoKey(repo);
+        let set = this.used.get(k);
+        if (!set)
+            this.used.set(k, (set = new Set()));
+        set.add(sha);
+    }
+    /**
+     * Remove the cached revisions this run has moved past: for every repo the run used, the sha
+     * folders other than the ones it used. A cache persisted run after run (actions/cache with
+     * restore-keys) then holds each model once, not every revision it ever had. Repos the run did not
+     * touch are left alone, so a cache shared with other manifests loses nothing of theirs.
+     * Returns the number of folders removed. Never throws: a folder that cannot be removed stays.
+     */
+    async pruneStaleRevisions() {
+        if (!this.dir)
+            return 0;
+        let removed = 0;
+        for (const [k, keep] of this.used) {
+            const repoDir = external_node_path_default().join(this.dir, VERSION, k);
+            let entries;
+            try {
+                entries = await (0,promises_namespaceObject.readdir)(repoDir);
+            }
+            catch {
+                continue;
+            }
+            for (const e of entries) {
+                if (!SHA_RE.test(e) || keep.has(e))
+                    continue;
+                try {
+                    await (0,promises_namespaceObject.rm)(external_node_path_default().join(repoDir, e), { recursive: true, force: true });
+                    removed++;
+                }
+                catch {
+                    // left for the next run
+                }
+            }
+        }
+        return removed;
+    }
+    static isCacheableRevision(sha) {
+        return !!sha && SHA_RE.test(sha);
+    }
+    entryPath(repo, sha, file, kind) {
+        this.touch(repo, sha);
+        const repoKey = this.repoKey(repo);
+        const fileKey = (0,external_node_crypto_.createHash)("sha256").update(`${kind}\0${file}`).digest("hex").slice(0, 32);
+        const safeName = file.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-80);
+        return external_node_path_default().join(this.dir, VERSION, repoKey, sha, `${fileKey}-${safeName}.${kind}`);
+    }
+    async get(repo, sha, file, kind) {
+        if (!this.dir || !DiskCache.isCacheableRevision(sha))
+            return null;
+        try {
+            const buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, file, kind));
+            this.hits++;
+            return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+        }
+        catch {
+            this.misses++;
+            return null;
+        }
+    }
+    /**
+     * The entries of a pack (name -> bytes), or null when absent or unreadable. Does not count hits or
+     * misses: the caller counts the entries it serves.
+     */
+    async getPack(repo, sha, name) {
+        if (!this.dir || !DiskCache.isCacheableRevision(sha))
+            return null;
+        let buf;
+        try {
+            buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, name, "pack"));
+        }
+        catch {
+            return null;
+        }
+        return decodePack(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+    }
+    /** Write a pack (replacing any previous one). */
+    async putPack(repo, sha, name, entries) {
+        await this.put(repo, sha, name, "pack", encodePack(entries));
+    }
+    async put(repo, sha, file, kind, data) {
+        if (!this.dir || !DiskCache.isCacheableRevision(sha))
+            return;
+        const p = this.entryPath(repo, sha, file, kind);
+        try {
+            const dir = external_node_path_default().dirname(p);
+            let made = this.made.get(dir);
+            if (!made) {
+                made = (0,promises_namespaceObject.mkdir)(dir, { recursive: true }).then(() => undefined);
+                this.made.set(dir, made);
+                made.catch(() => this.made.delete(dir));
+            }
+            await made;
+            const tmp = `${p}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+            await (0,promises_namespaceObject.writeFile)(tmp, data);
+            await (0,promises_namespaceObject.rename)(tmp, p);
+        }
+        catch {
+            // A cache that cannot be written is not an error: the next run fetches again.
+        }
+    }
+}
+/** u32 magic, u32 count, then per entry: u32 key length, key (UTF-8), u32 data length, data. */
+function encodePack(entries) {
+    const enc = new TextEncoder();
+    const keys = [...entries.keys()].map((k) => enc.encode(k));
+    let size = 8;
+    let i = 0;
+    for (const v of entries.values())
+        size += 8 + keys[i++].byteLength + v.byteLength;
+    const out = new Uint8Array(size);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, PACK_MAGIC, true);
+    dv.setUint32(4, entries.size, true);
+    let o = 8;
+    i = 0;
+    for (const v of entries.values()) {
+        const k = keys[i++];
+        dv.setUint32(o, k.byteLength, true);
+        out.set(k, o + 4);
+        o += 4 + k.byteLength;
+        dv.setUint32(o, v.byteLength, true);
+        out.set(v, o + 4);
+        o += 4 + v.byteLength;
+    }
+    return out;
+}
+/** The entries of a pack (views into `buf`), or null when it is not a well-formed pack. */
+function decodePack(buf) {
+    if (buf.byteLength < 8)
+        return null;
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (dv.getUint32(0, true) !== PACK_MAGIC)
+        return null;
+    const n = dv.getUint32(4, true);
+    const dec = new TextDecoder("utf-8", { fatal: true });
+    const out = new Map();
+    let o = 8;
+    try {
+        for (let i = 0; i < n; i++) {
+            if (o + 4 > buf.byteLength)
+                return null;
+            const kl = dv.getUint32(o, true);
+            if (o + 4 + kl + 4 > buf.byteLength)
+                return null;
+            const key = dec.decode(buf.subarray(o + 4, o + 4 + kl));
+            o += 4 + kl;
+            const vl = dv.getUint32(o, true);
+            if (o + 4 + vl > buf.byteLength)
+                return null;
+            out.set(key, buf.subarray(o + 4, o + 4 + vl));
+            o += 4 + vl;
+        }
+    }
+    catch {
+        return null;
+    }
+    return o === buf.byteLength ? out : null;
+}
+
+;// CONCATENATED MODULE: ./src/analysis-cache.ts
+/**
+ * Analysis cache: a model's fingerprint, the read-dependent part of its integrity and its engine
+ * gaps, kept in the disk cache next to the files they were built from. A warm run (same repo@sha)
+ * then skips parsing and building, not only the network: the header packs are not even read.
+ *
+ * Reuse is exact or nothing. The key holds everything the entry depends on: the manifest id, repo,
+ * requested revision and resolved sha, the source mode, the header cap and ONNX budget, the
+ * engine's supported kinds, and the code id (the build's hash, src/util/code-id.ts), so a new
+ * standin build never reuses what an old one derived. The manifest's expectations are not part of
+ * the entry: they are checked on every run. Only "ok" fingerprints are stored (a failure may be
+ * transient and is read again). An entry that cannot be read or does not match its key is a miss.
+ */
+
+
+const ANALYSIS_SCHEMA = "standin-analysis/1";
+function analysisKey(p) {
+    return JSON.stringify([ANALYSIS_SCHEMA, p.codeId, p.model, p.repo, p.revision, p.source, p.maxHeaderBytes, p.onnxBudgetBytes, p.supported]);
+}
+function entryName(key) {
+    return `analysis-${(0,external_node_crypto_.createHash)("sha256").update(key).digest("hex").slice(0, 32)}.json`;
+}
+async function loadAnalysis(cache, repo, sha, key) {
+    const bytes = await cache.get(repo, sha, entryName(key), "analysis");
+    if (!bytes)
+        return null;
+    try {
+        const v = JSON.parse(new TextDecoder().decode(bytes));
+        if (v.schema !== ANALYSIS_SCHEMA || v.key !== key || v.fp?.status !== "ok" || v.fp.source?.sha !== sha)
+            return null;
+        return v;
+    }
+    catch {
+        return null;
+    }
+}
+async function storeAnalysis(cache, entry) {
+    const { repo, sha } = entry.fp.source;
+    if (entry.fp.status !== "ok" || !DiskCache.isCacheableRevision(sha))
+        return;
+    await cache.put(repo, sha, entryName(entry.key), "analysis", new TextEncoder().encode(JSON.stringify(entry)));
+}
+
 // EXTERNAL MODULE: ./node_modules/protobufjs/minimal.js
 var minimal = __nccwpck_require__(6170);
 ;// CONCATENATED MODULE: ./src/util/errors.ts
@@ -56634,204 +56863,6 @@ function meetsRequirement(verdict, require) {
     if (require === null)
         return true;
     return VERDICT_RANK[verdict] >= (require === "FULL" ? VERDICT_RANK.FULL_SUBSTITUTE : VERDICT_RANK.PARTIAL_SUBSTITUTE);
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/net/cache.ts
-/**
- * On-disk cache keyed by (repo, commit sha, file, kind). Only immutable revisions (40-hex commit
- * shas) are cached, so a hit is always right. Entries are written atomically (tmp + rename).
- * The action persists the folder with actions/cache; a re-run at the same revisions then makes
- * only the revision look-ups.
- *
- * Small entries of one repo@sha that are always read together (the safetensors headers of a model)
- * go into one pack file: DeepSeek-R1's 163 headers are one file to write, read and persist, not 163.
- *
- * Never stores tokens: keys are repo ids, shas and file paths; values are file bytes.
- */
-
-
-
-const SHA_RE = /^[0-9a-f]{40}$/;
-const VERSION = "v1";
-const PACK_MAGIC = 0x314b5053; // "SPK1" little-endian
-class DiskCache {
-    dir;
-    hits = 0;
-    misses = 0;
-    /** Folders already created by this run (one mkdir per repo@sha, not one per entry). */
-    made = new Map();
-    /** Repo folder -> the commit shas this run used (read or written). */
-    used = new Map();
-    constructor(dir) {
-        this.dir = dir;
-    }
-    repoKey(repo) {
-        return repo.replace(/[^A-Za-z0-9._-]+/g, "__");
-    }
-    touch(repo, sha) {
-        const k = this.repoKey(repo);
-        let set = this.used.get(k);
-        if (!set)
-            this.used.set(k, (set = new Set()));
-        set.add(sha);
-    }
-    /**
-     * Remove the cached revisions this run has moved past: for every repo the run used, the sha
-     * folders other than the ones it used. A cache persisted run after run (actions/cache with
-     * restore-keys) then holds each model once, not every revision it ever had. Repos the run did not
-     * touch are left alone, so a cache shared with other manifests loses nothing of theirs.
-     * Returns the number of folders removed. Never throws: a folder that cannot be removed stays.
-     */
-    async pruneStaleRevisions() {
-        if (!this.dir)
-            return 0;
-        let removed = 0;
-        for (const [k, keep] of this.used) {
-            const repoDir = external_node_path_default().join(this.dir, VERSION, k);
-            let entries;
-            try {
-                entries = await (0,promises_namespaceObject.readdir)(repoDir);
-            }
-            catch {
-                continue;
-            }
-            for (const e of entries) {
-                if (!SHA_RE.test(e) || keep.has(e))
-                    continue;
-                try {
-                    await (0,promises_namespaceObject.rm)(external_node_path_default().join(repoDir, e), { recursive: true, force: true });
-                    removed++;
-                }
-                catch {
-                    // left for the next run
-                }
-            }
-        }
-        return removed;
-    }
-    static isCacheableRevision(sha) {
-        return !!sha && SHA_RE.test(sha);
-    }
-    entryPath(repo, sha, file, kind) {
-        this.touch(repo, sha);
-        const repoKey = this.repoKey(repo);
-        const fileKey = (0,external_node_crypto_.createHash)("sha256").update(`${kind}\0${file}`).digest("hex").slice(0, 32);
-        const safeName = file.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-80);
-        return external_node_path_default().join(this.dir, VERSION, repoKey, sha, `${fileKey}-${safeName}.${kind}`);
-    }
-    async get(repo, sha, file, kind) {
-        if (!this.dir || !DiskCache.isCacheableRevision(sha))
-            return null;
-        try {
-            const buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, file, kind));
-            this.hits++;
-            return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-        }
-        catch {
-            this.misses++;
-            return null;
-        }
-    }
-    /**
-     * The entries of a pack (name -> bytes), or null when absent or unreadable. Does not count hits or
-     * misses: the caller counts the entries it serves.
-     */
-    async getPack(repo, sha, name) {
-        if (!this.dir || !DiskCache.isCacheableRevision(sha))
-            return null;
-        let buf;
-        try {
-            buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, name, "pack"));
-        }
-        catch {
-            return null;
-        }
-        return decodePack(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-    }
-    /** Write a pack (replacing any previous one). */
-    async putPack(repo, sha, name, entries) {
-        await this.put(repo, sha, name, "pack", encodePack(entries));
-    }
-    async put(repo, sha, file, kind, data) {
-        if (!this.dir || !DiskCache.isCacheableRevision(sha))
-            return;
-        const p = this.entryPath(repo, sha, file, kind);
-        try {
-            const dir = external_node_path_default().dirname(p);
-            let made = this.made.get(dir);
-            if (!made) {
-                made = (0,promises_namespaceObject.mkdir)(dir, { recursive: true }).then(() => undefined);
-                this.made.set(dir, made);
-                made.catch(() => this.made.delete(dir));
-            }
-            await made;
-            const tmp = `${p}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-            await (0,promises_namespaceObject.writeFile)(tmp, data);
-            await (0,promises_namespaceObject.rename)(tmp, p);
-        }
-        catch {
-            // A cache that cannot be written is not an error: the next run fetches again.
-        }
-    }
-}
-/** u32 magic, u32 count, then per entry: u32 key length, key (UTF-8), u32 data length, data. */
-function encodePack(entries) {
-    const enc = new TextEncoder();
-    const keys = [...entries.keys()].map((k) => enc.encode(k));
-    let size = 8;
-    let i = 0;
-    for (const v of entries.values())
-        size += 8 + keys[i++].byteLength + v.byteLength;
-    const out = new Uint8Array(size);
-    const dv = new DataView(out.buffer);
-    dv.setUint32(0, PACK_MAGIC, true);
-    dv.setUint32(4, entries.size, true);
-    let o = 8;
-    i = 0;
-    for (const v of entries.values()) {
-        const k = keys[i++];
-        dv.setUint32(o, k.byteLength, true);
-        out.set(k, o + 4);
-        o += 4 + k.byteLength;
-        dv.setUint32(o, v.byteLength, true);
-        out.set(v, o + 4);
-        o += 4 + v.byteLength;
-    }
-    return out;
-}
-/** The entries of a pack (views into `buf`), or null when it is not a well-formed pack. */
-function decodePack(buf) {
-    if (buf.byteLength < 8)
-        return null;
-    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    if (dv.getUint32(0, true) !== PACK_MAGIC)
-        return null;
-    const n = dv.getUint32(4, true);
-    const dec = new TextDecoder("utf-8", { fatal: true });
-    const out = new Map();
-    let o = 8;
-    try {
-        for (let i = 0; i < n; i++) {
-            if (o + 4 > buf.byteLength)
-                return null;
-            const kl = dv.getUint32(o, true);
-            if (o + 4 + kl + 4 > buf.byteLength)
-                return null;
-            const key = dec.decode(buf.subarray(o + 4, o + 4 + kl));
-            o += 4 + kl;
-            const vl = dv.getUint32(o, true);
-            if (o + 4 + vl > buf.byteLength)
-                return null;
-            out.set(key, buf.subarray(o + 4, o + 4 + vl));
-            o += 4 + vl;
-        }
-    }
-    catch {
-        return null;
-    }
-    return o === buf.byteLength ? out : null;
 }
 
 ;// CONCATENATED MODULE: ./src/net/limiter.ts
@@ -70991,7 +71022,7 @@ class HubSource {
     pack = null;
     /** Headers read from the network and not yet in the cache (flush() writes them). */
     unsaved = new Map();
-    /** verifyAccess(): once per source, and not at all after a file came from the network. */
+    /** verifyAccess(): once per source, and not at all once a file came from the Hub with this token. */
     access = null;
     constructor(model, repo, revision, ctx) {
         this.model = model;
@@ -71052,8 +71083,10 @@ class HubSource {
     }
     async verifyAccess() {
         const resolved = await this.resolve();
-        if (!resolved.gated || this.access)
-            return (await this.access) ?? undefined;
+        if (this.access)
+            return this.access;
+        if (!resolved.gated)
+            return;
         const names = resolved.files.map((f) => f.path);
         const probe = names.includes("config.json") ? "config.json" : names[0];
         if (probe === undefined)
@@ -71078,6 +71111,7 @@ class HubSource {
             priority: opts.priority ?? REQUEST_PRIORITY.other,
         });
         await this.ctx.cache.put(this.repo, sha, path, "file", r.body);
+        this.access ??= Promise.resolve(); // a file came from the Hub with this token: access is proven
         return r.body;
     }
     rangeGet(path, priority = REQUEST_PRIORITY.other) {
@@ -71092,6 +71126,7 @@ class HubSource {
             const total = r.contentRange?.total ?? null;
             if (total !== null)
                 this.sizes.set(path, total);
+            this.access ??= Promise.resolve(); // access is proven
             return { bytes: r.body, total };
         };
     }
@@ -89471,49 +89506,6 @@ function planAll(fps, comparisons, opts = {}) {
 ;// CONCATENATED MODULE: ./src/report/types.ts
 const RESULTS_SCHEMA = "standin.results/v1";
 
-;// CONCATENATED MODULE: ./src/analysis-cache.ts
-/**
- * Analysis cache: a model's fingerprint, the read-dependent part of its integrity and its engine
- * gaps, kept in the disk cache next to the files they were built from. A warm run (same repo@sha)
- * then skips parsing and building, not only the network: the header packs are not even read.
- *
- * Reuse is exact or nothing. The key holds everything the entry depends on: the manifest id, repo,
- * requested revision and resolved sha, the source mode, the header cap and ONNX budget, the
- * engine's supported kinds, and the code id (the build's hash, src/util/code-id.ts), so a new
- * standin build never reuses what an old one derived. The manifest's expectations are not part of
- * the entry: they are checked on every run. Only "ok" fingerprints are stored (a failure may be
- * transient and is read again). An entry that cannot be read or does not match its key is a miss.
- */
-
-
-const ANALYSIS_SCHEMA = "standin-analysis/1";
-function analysisKey(p) {
-    return JSON.stringify([ANALYSIS_SCHEMA, p.codeId, p.model, p.repo, p.revision, p.source, p.maxHeaderBytes, p.onnxBudgetBytes, p.supported]);
-}
-function entryName(key) {
-    return `analysis-${(0,external_node_crypto_.createHash)("sha256").update(key).digest("hex").slice(0, 32)}.json`;
-}
-async function loadAnalysis(cache, repo, sha, key) {
-    const bytes = await cache.get(repo, sha, entryName(key), "analysis");
-    if (!bytes)
-        return null;
-    try {
-        const v = JSON.parse(new TextDecoder().decode(bytes));
-        if (v.schema !== ANALYSIS_SCHEMA || v.key !== key || v.fp?.status !== "ok" || v.fp.source?.sha !== sha)
-            return null;
-        return v;
-    }
-    catch {
-        return null;
-    }
-}
-async function storeAnalysis(cache, entry) {
-    const { repo, sha } = entry.fp.source;
-    if (entry.fp.status !== "ok" || !DiskCache.isCacheableRevision(sha))
-        return;
-    await cache.put(repo, sha, entryName(entry.key), "analysis", new TextEncoder().encode(JSON.stringify(entry)));
-}
-
 ;// CONCATENATED MODULE: ./src/check.ts
 /**
  * `check`: everything the manifest asks, in one pass — fingerprint every model (one failing model
@@ -89608,7 +89600,7 @@ async function scanZoo(manifest, ctx, opts = {}) {
         if (supported && fp.status === "ok")
             gaps = cached ? cached.gaps : engineGaps(fp, ex?.raw.tensors ?? null, supported);
         ex = null;
-        if (key && !cached && fp.status === "ok")
+        if (key && !cached)
             await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
         opts.onModel?.(fp);
         return { fp, r, gap: gaps ? { model: fp.model, ...gaps } : null };
@@ -100171,6 +100163,18 @@ async function renderHtmlOption(results, file, historyPath) {
     await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(out), { recursive: true });
     await (0,promises_namespaceObject.writeFile)(out, html);
     return { file: out, bytes: Buffer.byteLength(html, "utf8"), history: entries.length, warnings };
+}
+
+;// CONCATENATED MODULE: ./src/util/code-id.ts
+/**
+ * An id of the running code, for caches of derived data (fingerprints, integrity): data built by
+ * other code is never reused. `npm run build` writes the sha-256 (first 16 hex digits) of each
+ * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
+ * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
+ */
+const BUILD_ID = "874073bcb621f2b2";
+function buildCodeId() {
+    return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
 
 ;// CONCATENATED MODULE: ./src/action/inputs.ts

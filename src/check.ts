@@ -4,22 +4,22 @@
  * the multi-fidelity plans, and the gate. Pure analysis is separated from I/O so that sharded runs
  * (fingerprint a slice) and merges (analyze the union) give the same report as one run.
  */
+import { ANALYSIS_SCHEMA, analysisKey, loadAnalysis, storeAnalysis, type CachedAnalysis } from "./analysis-cache.js";
 import { compareFingerprints, comparePairs, meetsRequirement, verdictMatrix } from "./compare/index.js";
 import type { Comparison, CompareOptions } from "./compare/types.js";
 import type { Extras } from "./fingerprint/acquire.js";
 import { unknownFingerprint } from "./fingerprint/build.js";
 import { fingerprintModel, type FingerprintOptions, type FingerprintRequest } from "./fingerprint/index.js";
-import { mapLimit } from "./net/limiter.js";
 import type { Fingerprint } from "./fingerprint/types.js";
 import { finishIntegrity, integrityBase, runIntegrity } from "./integrity/checks.js";
 import { engineGaps, type EngineGaps } from "./integrity/engine-gaps.js";
 import type { ExpectationResult, IntegrityReport } from "./integrity/types.js";
 import type { Manifest, ModelSpec } from "./manifest/types.js";
+import { mapLimit } from "./net/limiter.js";
 import { planAll } from "./plan/plan.js";
 import { RESULTS_SCHEMA, type EngineGapResult, type GateFailure, type PairResult, type Results } from "./report/types.js";
 import type { RunContext } from "./sources/index.js";
 import type { ResolvedModel } from "./sources/types.js";
-import { ANALYSIS_SCHEMA, analysisKey, loadAnalysis, storeAnalysis, type CachedAnalysis } from "./analysis-cache.js";
 import { UsageError } from "./util/errors.js";
 
 export const VERSION = "0.1.0";
@@ -131,7 +131,7 @@ export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOp
     let gaps: EngineGaps | null = null;
     if (supported && fp.status === "ok") gaps = cached ? cached.gaps : engineGaps(fp, (ex as Extras | null)?.raw.tensors ?? null, supported);
     ex = null;
-    if (key && !cached && fp.status === "ok") await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
+    if (key && !cached) await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
     opts.onModel?.(fp);
     return { fp, r, gap: gaps ? { model: fp.model, ...gaps } : null };
   });

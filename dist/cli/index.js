@@ -30594,7 +30594,7 @@ class HubSource {
     pack = null;
     /** Headers read from the network and not yet in the cache (flush() writes them). */
     unsaved = new Map();
-    /** verifyAccess(): once per source, and not at all after a file came from the network. */
+    /** verifyAccess(): once per source, and not at all once a file came from the Hub with this token. */
     access = null;
     constructor(model, repo, revision, ctx) {
         this.model = model;
@@ -30655,8 +30655,10 @@ class HubSource {
     }
     async verifyAccess() {
         const resolved = await this.resolve();
-        if (!resolved.gated || this.access)
-            return (await this.access) ?? undefined;
+        if (this.access)
+            return this.access;
+        if (!resolved.gated)
+            return;
         const names = resolved.files.map((f) => f.path);
         const probe = names.includes("config.json") ? "config.json" : names[0];
         if (probe === undefined)
@@ -30681,6 +30683,7 @@ class HubSource {
             priority: opts.priority ?? REQUEST_PRIORITY.other,
         });
         await this.ctx.cache.put(this.repo, sha, path, "file", r.body);
+        this.access ??= Promise.resolve(); // a file came from the Hub with this token: access is proven
         return r.body;
     }
     rangeGet(path, priority = REQUEST_PRIORITY.other) {
@@ -30695,6 +30698,7 @@ class HubSource {
             const total = r.contentRange?.total ?? null;
             if (total !== null)
                 this.sizes.set(path, total);
+            this.access ??= Promise.resolve(); // access is proven
             return { bytes: r.body, total };
         };
     }
@@ -31098,16 +31102,47 @@ function displayPath(file, io) {
     return rel && !rel.startsWith("..") && !external_node_path_default().isAbsolute(rel) ? rel : abs;
 }
 
-;// CONCATENATED MODULE: ./src/util/code-id.ts
+;// CONCATENATED MODULE: ./src/analysis-cache.ts
 /**
- * An id of the running code, for caches of derived data (fingerprints, integrity): data built by
- * other code is never reused. `npm run build` writes the sha-256 (first 16 hex digits) of each
- * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
- * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
+ * Analysis cache: a model's fingerprint, the read-dependent part of its integrity and its engine
+ * gaps, kept in the disk cache next to the files they were built from. A warm run (same repo@sha)
+ * then skips parsing and building, not only the network: the header packs are not even read.
+ *
+ * Reuse is exact or nothing. The key holds everything the entry depends on: the manifest id, repo,
+ * requested revision and resolved sha, the source mode, the header cap and ONNX budget, the
+ * engine's supported kinds, and the code id (the build's hash, src/util/code-id.ts), so a new
+ * standin build never reuses what an old one derived. The manifest's expectations are not part of
+ * the entry: they are checked on every run. Only "ok" fingerprints are stored (a failure may be
+ * transient and is read again). An entry that cannot be read or does not match its key is a miss.
  */
-const BUILD_ID = "e7672ccdc5a180e0";
-function buildCodeId() {
-    return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
+
+
+const ANALYSIS_SCHEMA = "standin-analysis/1";
+function analysisKey(p) {
+    return JSON.stringify([ANALYSIS_SCHEMA, p.codeId, p.model, p.repo, p.revision, p.source, p.maxHeaderBytes, p.onnxBudgetBytes, p.supported]);
+}
+function entryName(key) {
+    return `analysis-${(0,external_node_crypto_namespaceObject.createHash)("sha256").update(key).digest("hex").slice(0, 32)}.json`;
+}
+async function loadAnalysis(cache, repo, sha, key) {
+    const bytes = await cache.get(repo, sha, entryName(key), "analysis");
+    if (!bytes)
+        return null;
+    try {
+        const v = JSON.parse(new TextDecoder().decode(bytes));
+        if (v.schema !== ANALYSIS_SCHEMA || v.key !== key || v.fp?.status !== "ok" || v.fp.source?.sha !== sha)
+            return null;
+        return v;
+    }
+    catch {
+        return null;
+    }
+}
+async function storeAnalysis(cache, entry) {
+    const { repo, sha } = entry.fp.source;
+    if (entry.fp.status !== "ok" || !DiskCache.isCacheableRevision(sha))
+        return;
+    await cache.put(repo, sha, entryName(entry.key), "analysis", new TextEncoder().encode(JSON.stringify(entry)));
 }
 
 // EXTERNAL MODULE: ./node_modules/protobufjs/minimal.js
@@ -57255,49 +57290,6 @@ function planAll(fps, comparisons, opts = {}) {
 ;// CONCATENATED MODULE: ./src/report/types.ts
 const RESULTS_SCHEMA = "standin.results/v1";
 
-;// CONCATENATED MODULE: ./src/analysis-cache.ts
-/**
- * Analysis cache: a model's fingerprint, the read-dependent part of its integrity and its engine
- * gaps, kept in the disk cache next to the files they were built from. A warm run (same repo@sha)
- * then skips parsing and building, not only the network: the header packs are not even read.
- *
- * Reuse is exact or nothing. The key holds everything the entry depends on: the manifest id, repo,
- * requested revision and resolved sha, the source mode, the header cap and ONNX budget, the
- * engine's supported kinds, and the code id (the build's hash, src/util/code-id.ts), so a new
- * standin build never reuses what an old one derived. The manifest's expectations are not part of
- * the entry: they are checked on every run. Only "ok" fingerprints are stored (a failure may be
- * transient and is read again). An entry that cannot be read or does not match its key is a miss.
- */
-
-
-const ANALYSIS_SCHEMA = "standin-analysis/1";
-function analysisKey(p) {
-    return JSON.stringify([ANALYSIS_SCHEMA, p.codeId, p.model, p.repo, p.revision, p.source, p.maxHeaderBytes, p.onnxBudgetBytes, p.supported]);
-}
-function entryName(key) {
-    return `analysis-${(0,external_node_crypto_namespaceObject.createHash)("sha256").update(key).digest("hex").slice(0, 32)}.json`;
-}
-async function loadAnalysis(cache, repo, sha, key) {
-    const bytes = await cache.get(repo, sha, entryName(key), "analysis");
-    if (!bytes)
-        return null;
-    try {
-        const v = JSON.parse(new TextDecoder().decode(bytes));
-        if (v.schema !== ANALYSIS_SCHEMA || v.key !== key || v.fp?.status !== "ok" || v.fp.source?.sha !== sha)
-            return null;
-        return v;
-    }
-    catch {
-        return null;
-    }
-}
-async function storeAnalysis(cache, entry) {
-    const { repo, sha } = entry.fp.source;
-    if (entry.fp.status !== "ok" || !DiskCache.isCacheableRevision(sha))
-        return;
-    await cache.put(repo, sha, entryName(entry.key), "analysis", new TextEncoder().encode(JSON.stringify(entry)));
-}
-
 ;// CONCATENATED MODULE: ./src/check.ts
 /**
  * `check`: everything the manifest asks, in one pass — fingerprint every model (one failing model
@@ -57392,7 +57384,7 @@ async function scanZoo(manifest, ctx, opts = {}) {
         if (supported && fp.status === "ok")
             gaps = cached ? cached.gaps : engineGaps(fp, ex?.raw.tensors ?? null, supported);
         ex = null;
-        if (key && !cached && fp.status === "ok")
+        if (key && !cached)
             await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
         opts.onModel?.(fp);
         return { fp, r, gap: gaps ? { model: fp.model, ...gaps } : null };
@@ -59339,6 +59331,18 @@ function renderPlanTerminal(plans, style, opts = {}) {
         return lines.join("\n");
     });
     return blocks.join("\n\n");
+}
+
+;// CONCATENATED MODULE: ./src/util/code-id.ts
+/**
+ * An id of the running code, for caches of derived data (fingerprints, integrity): data built by
+ * other code is never reused. `npm run build` writes the sha-256 (first 16 hex digits) of each
+ * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
+ * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
+ */
+const BUILD_ID = "69d11726e9b39a1a";
+function buildCodeId() {
+    return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/check.ts

@@ -3,7 +3,6 @@
  * Report first (files, outputs, job summary, annotations, comment or issue), gate last: the step
  * fails (exit 1) only after everything is written, per fail-on.
  */
-import { buildCodeId } from "../util/code-id.js";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -21,6 +20,7 @@ import { COMMENT_MARKER, metaMarker, resolveBotLogin, upsertStickyComment, type 
 import { buildTestMatrix } from "../github/matrix.js";
 import { parseBaseManifest, readManifestAt, touched } from "../github/touched.js";
 import { renderHtmlOption } from "../report/html-file.js";
+import { buildCodeId } from "../util/code-id.js";
 import { readInputs, type Inputs } from "./inputs.js";
 import { baselinePreface, runWeekly } from "./weekly.js";
 

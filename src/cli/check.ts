@@ -1,7 +1,6 @@
 /**
  * `standin check [model-zoo.yaml]`, `standin plan [model-zoo.yaml]`, `standin compare A B [C...]`.
  */
-import { buildCodeId } from "../util/code-id.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseFailOn, parseShard, runCheck } from "../check.js";
@@ -14,6 +13,7 @@ import { toJson } from "../report/json.js";
 import { renderReport } from "../report/markdown.js";
 import { renderCheckTerminal, renderCompareTerminal, renderPlanTerminal } from "../report/terminal.js";
 import { createRunContext } from "../sources/index.js";
+import { buildCodeId } from "../util/code-id.js";
 import { UsageError } from "../util/errors.js";
 import { formatBytes } from "../util/format.js";
 import { displayPath, err, intOption, modelRef, NET_OPTIONS, out, parse, sourceOption, style, type Io } from "./common.js";

@@ -4,10 +4,10 @@
  */
 import { mapLimit } from "../net/limiter.js";
 import { createSource, type RunContext, type SourceSpec } from "../sources/index.js";
+import type { ResolvedModel } from "../sources/types.js";
 import { toStandinError } from "../util/errors.js";
 import { acquire, type AcquireOptions, type Extras } from "./acquire.js";
 import { buildFingerprint, unknownFingerprint, type NetStats } from "./build.js";
-import type { ResolvedModel } from "../sources/types.js";
 import type { Fingerprint, SourceMode } from "./types.js";
 
 export interface FingerprintRequest extends SourceSpec {

@@ -33,7 +33,7 @@ export class HubSource implements ModelSource {
   private pack: Promise<Map<string, Uint8Array> | null> | null = null;
   /** Headers read from the network and not yet in the cache (flush() writes them). */
   private readonly unsaved = new Map<string, Uint8Array>();
-  /** verifyAccess(): once per source, and not at all after a file came from the network. */
+  /** verifyAccess(): once per source, and not at all once a file came from the Hub with this token. */
   private access: Promise<void> | null = null;
 
   constructor(
@@ -97,7 +97,8 @@ export class HubSource implements ModelSource {
 
   async verifyAccess(): Promise<void> {
     const resolved = await this.resolve();
-    if (!resolved.gated || this.access) return (await this.access) ?? undefined;
+    if (this.access) return this.access;
+    if (!resolved.gated) return;
     const names = resolved.files.map((f) => f.path);
     const probe = names.includes("config.json") ? "config.json" : names[0];
     if (probe === undefined) return;
@@ -122,6 +123,7 @@ export class HubSource implements ModelSource {
       priority: opts.priority ?? REQUEST_PRIORITY.other,
     });
     await this.ctx.cache.put(this.repo, sha, path, "file", r.body);
+    this.access ??= Promise.resolve(); // a file came from the Hub with this token: access is proven
     return r.body;
   }
 
@@ -136,6 +138,7 @@ export class HubSource implements ModelSource {
       });
       const total = r.contentRange?.total ?? null;
       if (total !== null) this.sizes.set(path, total);
+      this.access ??= Promise.resolve(); // access is proven
       return { bytes: r.body, total };
     };
   }
