@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONCURRENCY } from "../src/net/fetch.js";
 import { CORPUS_DIR, hasCorpus } from "../test/support/corpus-files.js";
+import { compileForBench } from "./compile.js";
 import type { HubProcArgs, HubProcCommand, HubProcMessage, ServerStats } from "./hub-proc.js";
 import type { PhaseResult, PhaseSpec } from "./phase.js";
 import { lowerBound, type LowerBound, type Zoo } from "./zoo.js";
@@ -46,7 +47,8 @@ function sourceCodeId(): string {
 }
 const codeId = sourceCodeId();
 const REPO_ROOT = path.resolve(HERE, "..");
-const TSX = ["--import", "tsx"];
+/** How the phase and Hub processes run: compiled JS (the default, what users run) or the sources via tsx. */
+const runtime = { dir: HERE, ext: ".ts", execArgv: ["--import", "tsx"] };
 
 // ------------------------------------------------------------------------------------------------
 // arguments
@@ -67,6 +69,8 @@ const { values: argv } = parseArgs({
     keep: { type: "boolean", default: false },
     /** Write a V8 CPU profile of each phase process into this folder. */
     "cpu-prof": { type: "string" },
+    /** Run the phases from the TypeScript sources through tsx instead of compiled JS. */
+    "from-sources": { type: "boolean", default: false },
   },
   allowPositionals: false,
 });
@@ -98,7 +102,7 @@ class HubProc {
   }
 
   static async start(args: HubProcArgs): Promise<{ hub: HubProc; url: string; zoo: Zoo }> {
-    const child = fork(path.join(HERE, "hub-proc.ts"), [JSON.stringify(args)], { cwd: REPO_ROOT, execArgv: TSX, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(path.join(runtime.dir, `hub-proc${runtime.ext}`), [JSON.stringify(args)], { cwd: REPO_ROOT, execArgv: runtime.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const hub = new HubProc(child);
     const m = await hub.next();
     if (m.type !== "ready") throw new Error(`hub process: ${m.type === "error" ? m.message : m.type}`);
@@ -140,7 +144,7 @@ function runPhase(spec: PhaseSpec, dir: string, name: string): Promise<PhaseResu
   writeFileSync(specFile, JSON.stringify(spec));
   return new Promise((resolve, reject) => {
     const prof = argv["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(argv["cpu-prof"] as string), "--cpu-prof-name", `${name}.cpuprofile`] : [];
-    const child = fork(path.join(HERE, "phase.ts"), [specFile], { cwd: REPO_ROOT, execArgv: [...TSX, ...prof], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(path.join(runtime.dir, `phase${runtime.ext}`), [specFile], { cwd: REPO_ROOT, execArgv: [...runtime.execArgv, ...prof], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     child.on("exit", (code) => {
       if (code !== 0) return reject(new Error(`phase ${name} exited with ${code}`));
       resolve(JSON.parse(readFileSync(spec.out, "utf8")) as PhaseResult);
@@ -188,6 +192,17 @@ async function main(): Promise<void> {
   const root = path.join(work, "hub");
   const cacheDir = path.join(work, "cache");
   const exclude = (argv.exclude as string).split(",").filter(Boolean);
+  // The children find the corpus by this variable wherever their code lives.
+  process.env.STANDIN_CORPUS = CORPUS_DIR;
+  if (!argv["from-sources"]) {
+    const t = performance.now();
+    const js = path.join(work, "js");
+    const n = compileForBench(REPO_ROOT, js);
+    Object.assign(runtime, { dir: path.join(js, "bench"), ext: ".js", execArgv: [] });
+    console.log(`standin bench: phases run compiled JavaScript (${n} files transpiled in ${fmtMs(performance.now() - t)}; --from-sources runs them through tsx)`);
+  } else {
+    console.log("standin bench: phases run the TypeScript sources through tsx (--from-sources)");
+  }
   console.log(`standin bench: corpus ${CORPUS_DIR}; building the zoo and starting the local Hub (latency ${latencyMs} ms, ${bandwidthMBps} MB/s per response)...`);
   const { hub, url, zoo } = await HubProc.start({
     root,
@@ -411,7 +426,7 @@ async function main(): Promise<void> {
       schema: "standin-bench/1",
       generatedAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, totalMemBytes: os.totalmem() },
-      settings: { latencyMs, slowLatencyMs, bandwidthBytesPerSecPerResponse: bandwidthMBps * 1e6, concurrency, modelConcurrency: modelConcurrency ?? null, prModel, allpairsCount },
+      settings: { latencyMs, slowLatencyMs, bandwidthBytesPerSecPerResponse: bandwidthMBps * 1e6, concurrency, modelConcurrency: modelConcurrency ?? null, prModel, allpairsCount, runtime: argv["from-sources"] ? "TypeScript sources via tsx" : "compiled JavaScript (typescript transpileModule)" },
       zoo: {
         models: models.length,
         withRealWeightMaps: zoo.models.filter((m) => m.kind === "corpus").length,
