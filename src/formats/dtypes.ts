@@ -127,6 +127,29 @@ export function tensorElements(shape: readonly number[]): bigint | null {
   return n;
 }
 
+/**
+ * prod(shape) as a plain number when it is exact (every dim a non-negative safe integer and the
+ * product <= 2^53-1), else null: the allocation-free common case of tensorElements.
+ */
+export function tensorElementsNumber(shape: readonly number[]): number | null {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i] as number;
+    if (!isSafeNonNegativeInteger(d)) return null;
+    n *= d;
+    if (n > Number.MAX_SAFE_INTEGER) return null;
+  }
+  return n;
+}
+
+/** The byte size of tensorSize when it is ok and every step fits a plain number; else null (ask tensorSize why). */
+export function tensorBytesFast(shape: readonly number[], bits: number): number | null {
+  const n = tensorElementsNumber(shape);
+  if (n === null) return null;
+  const b = n * bits;
+  return b <= Number.MAX_SAFE_INTEGER && b % 8 === 0 ? b / 8 : null;
+}
+
 export type TensorSizeProblem = "unknown_dtype" | "bad_shape" | "misaligned" | "overflow";
 
 export type TensorSize =

@@ -57,7 +57,7 @@
 import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
-import { dtypeBits, isSafeNonNegativeInteger, tensorElements } from "./dtypes.js";
+import { dtypeBits, isSafeNonNegativeInteger, tensorElements, tensorElementsNumber } from "./dtypes.js";
 import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, quickScan, scanJson, where } from "./json-scan.js";
 import { DEFAULT_MAX_HEADER_BYTES } from "./safetensors.js";
 
@@ -212,7 +212,9 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
   const weightMap = new Map<string, string>();
   const shards: string[] = [];
   const seenShards = new Set<string>();
-  for (const [tensor, shard] of Object.entries(wm as Record<string, unknown>)) {
+  const entries = wm as Record<string, unknown>;
+  for (const tensor in entries) {
+    const shard = entries[tensor];
     if (typeof shard !== "string") {
       fatal("index_bad_weight_map", `weight_map entry of tensor ${JSON.stringify(tensor)} is a JSON ${jsonType(shard)} (${preview(shard)}), not a file name`);
     }
@@ -358,36 +360,66 @@ export interface ShardHeader {
 export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: readonly ShardHeader[], opts: { maxFindingsPerCode?: number } = {}): Finding[] {
   const sink = new FindingSink(index.file, opts.maxFindingsPerCode);
   const listed = new Set(index.shards);
-  const read = new Map<string, Set<string>>();
-  /** tensor -> files holding it. */
-  const holders = new Map<string, string[]>();
-  let bytes = 0n;
-  let elements = 0n;
+  /** Files whose header was read. */
+  const read = new Set<string>();
+  /** tensor -> the file holding it, or the files when more than one does (rare: an error). */
+  const holders = new Map<string, string | string[]>();
+  // Sums in plain numbers while exact, in BigInt past 2^53 (allocation-free in the common case).
+  let bytesN = 0;
+  let bytesBig = 0n;
+  let elementsN = 0;
+  let elementsBig = 0n;
   let elementsKnown = true;
   let bytesKnown = true;
   const byElements = new Map<bigint, string>();
+  const seenElements = new Set<number>();
 
   for (const h of headers) {
-    let names = read.get(h.file);
-    if (!names) read.set(h.file, (names = new Set()));
+    read.add(h.file);
     if (!listed.has(h.file)) {
       sink.add("warning", "index_shard_not_listed", `shard ${JSON.stringify(h.file)} was read but weight_map names no tensor in it`, { file: h.file });
     }
     for (const t of h.tensors) {
-      names.add(t.name);
       const files = holders.get(t.name);
-      if (files) files.push(h.file);
-      else holders.set(t.name, [h.file]);
-      if (isSafeNonNegativeInteger(t.begin) && isSafeNonNegativeInteger(t.end) && t.end >= t.begin) bytes += BigInt(t.end - t.begin);
-      else bytesKnown = false;
+      if (files === undefined) holders.set(t.name, h.file);
+      else if (typeof files === "string") holders.set(t.name, [files, h.file]);
+      else files.push(h.file);
+      if (isSafeNonNegativeInteger(t.begin) && isSafeNonNegativeInteger(t.end) && t.end >= t.begin) {
+        const x = t.end - t.begin;
+        if (bytesN + x > Number.MAX_SAFE_INTEGER) {
+          bytesBig += BigInt(bytesN);
+          bytesN = 0;
+        }
+        bytesN += x;
+      } else bytesKnown = false;
+      const n = tensorElementsNumber(t.shape);
+      if (n !== null) {
+        if (elementsN + n > Number.MAX_SAFE_INTEGER) {
+          elementsBig += BigInt(elementsN);
+          elementsN = 0;
+        }
+        elementsN += n;
+        if (n > 0 && !seenElements.has(n)) {
+          seenElements.add(n);
+          const e = BigInt(n);
+          if (!byElements.has(e)) byElements.set(e, t.name);
+        }
+        continue;
+      }
       const e = tensorElements(t.shape);
       if (e === null) elementsKnown = false;
       else {
-        elements += e;
+        elementsBig += e;
         if (e > 0n && !byElements.has(e)) byElements.set(e, t.name);
       }
     }
   }
+  const bytes = bytesBig + BigInt(bytesN);
+  const elements = elementsBig + BigInt(elementsN);
+  const holding = (tensor: string): string[] | undefined => {
+    const f = holders.get(tensor);
+    return f === undefined ? undefined : typeof f === "string" ? [f] : f;
+  };
 
   const notRead = index.shards.filter((s) => !read.has(s));
   for (const s of notRead) {
@@ -395,15 +427,16 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
   }
 
   for (const [tensor, files] of holders) {
-    if (files.length > 1) {
+    if (typeof files !== "string" && files.length > 1) {
       sink.add("error", "index_tensor_in_multiple_shards", `tensor ${JSON.stringify(tensor)} is in ${files.length} shards: ${files.join(", ")}`, { tensor });
     }
   }
 
   for (const [tensor, shard] of index.weightMap) {
-    const names = read.get(shard);
-    if (!names || names.has(tensor)) continue;
-    const elsewhere = holders.get(tensor);
+    if (!read.has(shard)) continue;
+    const f = holders.get(tensor);
+    if (f === shard || (f !== undefined && typeof f !== "string" && f.includes(shard))) continue;
+    const elsewhere = holding(tensor);
     if (elsewhere) {
       sink.add("error", "index_tensor_wrong_shard", `weight_map puts tensor ${JSON.stringify(tensor)} in ${shard} but it is in ${elsewhere.join(", ")}`, {
         tensor,
@@ -413,8 +446,9 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
       sink.add("error", "index_tensor_missing", `weight_map puts tensor ${JSON.stringify(tensor)} in ${shard} but that shard does not hold it`, { tensor, file: shard });
     }
   }
-  for (const [tensor, files] of holders) {
+  for (const [tensor, f] of holders) {
     if (!index.weightMap.has(tensor)) {
+      const files = typeof f === "string" ? [f] : f;
       sink.add("warning", "index_tensor_unlisted", `tensor ${JSON.stringify(tensor)} in ${files.join(", ")} is not listed in weight_map`, { tensor, file: files[0] });
     }
   }

@@ -51,7 +51,7 @@
 import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
-import { DTYPES, isSafeNonNegativeInteger, tensorSize } from "./dtypes.js";
+import { DTYPES, isSafeNonNegativeInteger, tensorBytesFast, tensorSize } from "./dtypes.js";
 import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, quickScan, scanJson, setOwn, where } from "./json-scan.js";
 
 /** The reference parser's MAX_HEADER_SIZE. */
@@ -213,28 +213,37 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
     }
   }
 
-  // Tensors
+  // Tensors. The loop allocates only the record itself in the common case (no finding objects,
+  // closures or BigInts per tensor): headers of MoE checkpoints hold 10^5 entries.
   const tensors: TensorRecord[] = [];
   /** Tensors whose offsets are valid, for the layout checks. */
   const placed: TensorRecord[] = [];
   // One closure for the loop (not one per tensor): `name` is the entry being read.
   let name = "";
   const bad = (what: string): never => fatal("safetensors_bad_entry", `tensor ${JSON.stringify(name)}: ${what}`);
-  for (const [entryName, e] of Object.entries(obj)) {
+  for (const entryName in obj) {
     if (entryName === "__metadata__") continue;
     name = entryName;
+    const e = obj[entryName];
     if (!isPlainObject(e)) bad(`entry is a JSON ${jsonType(e)}, not an object`);
     const entry = e as Record<string, unknown>;
-    const { dtype, shape, data_offsets: offsets } = entry;
+    const dtype = entry["dtype"];
+    const shape = entry["shape"];
+    const offsets = entry["data_offsets"];
     if (typeof dtype !== "string") bad(`dtype is ${dtype === undefined ? "missing" : `a JSON ${jsonType(dtype)}, not a string`}`);
     if (!Array.isArray(shape)) bad(`shape is ${shape === undefined ? "missing" : `a JSON ${jsonType(shape)}, not an array`}`);
     const dims = shape as unknown[];
-    if (!dims.every((d) => typeof d === "number" && Number.isFinite(d))) bad(`shape ${preview(shape)} holds a non-number`);
+    for (let i = 0; i < dims.length; i++) {
+      const d = dims[i];
+      if (typeof d !== "number" || !Number.isFinite(d)) bad(`shape ${preview(shape)} holds a non-number`);
+    }
     if (!Array.isArray(offsets)) {
       bad(`data_offsets is ${offsets === undefined ? "missing" : `a JSON ${jsonType(offsets)}, not an array`}`);
     }
     const offs = offsets as unknown[];
-    if (offs.length !== 2 || !offs.every((o) => typeof o === "number" && Number.isFinite(o))) {
+    const o0 = offs[0];
+    const o1 = offs[1];
+    if (offs.length !== 2 || typeof o0 !== "number" || !Number.isFinite(o0) || typeof o1 !== "number" || !Number.isFinite(o1)) {
       bad(`data_offsets ${preview(offsets)} is not a pair of numbers`);
     }
     const rec: TensorRecord = {
@@ -242,23 +251,23 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
       dtype: dtype as string,
       shape: dims as number[],
       file: ctx.file,
-      begin: offs[0] as number,
-      end: offs[1] as number,
+      begin: o0 as number,
+      end: o1 as number,
     };
     tensors.push(rec);
-    const t = { tensor: name };
 
-    if (LONE_SURROGATE.test(name)) sink.add("error", "st_invalid_unicode", `tensor name ${JSON.stringify(name)} holds an unpaired UTF-16 surrogate`, t);
+    if (LONE_SURROGATE.test(name)) sink.add("error", "st_invalid_unicode", `tensor name ${JSON.stringify(name)} holds an unpaired UTF-16 surrogate`, { tensor: name });
 
     let shapeOk = true;
-    for (const d of rec.shape) {
+    for (let i = 0; i < rec.shape.length; i++) {
+      const d = rec.shape[i] as number;
       if (d < 0) {
-        sink.add("error", "st_negative_dim", `tensor ${JSON.stringify(name)} has a negative dim in shape ${preview(rec.shape)}`, t);
+        sink.add("error", "st_negative_dim", `tensor ${JSON.stringify(name)} has a negative dim in shape ${preview(rec.shape)}`, { tensor: name });
         shapeOk = false;
         break;
       }
       if (!Number.isSafeInteger(d)) {
-        sink.add("error", "st_dim_not_integer", `tensor ${JSON.stringify(name)} has a dim that is not a safe integer in shape ${preview(rec.shape)}`, t);
+        sink.add("error", "st_dim_not_integer", `tensor ${JSON.stringify(name)} has a dim that is not a safe integer in shape ${preview(rec.shape)}`, { tensor: name });
         shapeOk = false;
         break;
       }
@@ -274,13 +283,13 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
         `tensor ${JSON.stringify(name)} has data_offsets ${preview(offsets)}: ${
           rec.end < rec.begin ? "end is before begin" : "offsets must be non-negative integers below 2^53"
         }`,
-        t,
+        { tensor: name },
       );
     }
 
     const info = DTYPES.get(rec.dtype);
     if (!info) {
-      sink.add("warning", "st_unknown_dtype", `tensor ${JSON.stringify(name)} has unknown dtype ${JSON.stringify(rec.dtype)}`, t);
+      sink.add("warning", "st_unknown_dtype", `tensor ${JSON.stringify(name)} has unknown dtype ${JSON.stringify(rec.dtype)}`, { tensor: name });
       continue;
     }
     if (!info.standard) {
@@ -288,10 +297,13 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
         "warning",
         "st_nonstandard_dtype",
         `tensor ${JSON.stringify(name)} has non-standard dtype ${rec.dtype} (${info.note ?? "not in the reference parser"}); the reference parser rejects it`,
-        t,
+        { tensor: name },
       );
     }
     if (!shapeOk) continue;
+    // The common case in plain numbers; tensorSize (BigInt) only to say what is wrong.
+    const fast = tensorBytesFast(rec.shape, info.bits);
+    if (fast !== null && (!offsetsOk || rec.end - rec.begin === fast)) continue;
     const size = tensorSize(rec.shape, rec.dtype);
     if (!size.ok) {
       if (size.reason === "misaligned") {
@@ -299,10 +311,10 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
           "error",
           "st_misaligned",
           `tensor ${JSON.stringify(name)}: ${size.elements} element(s) of ${rec.dtype} make ${size.bits} bits, not a whole number of bytes`,
-          t,
+          { tensor: name },
         );
       } else if (size.reason === "overflow") {
-        sink.add("error", "st_size_overflow", `tensor ${JSON.stringify(name)}: shape ${preview(rec.shape)} of ${rec.dtype} is larger than 2^53-1 bytes`, t);
+        sink.add("error", "st_size_overflow", `tensor ${JSON.stringify(name)}: shape ${preview(rec.shape)} of ${rec.dtype} is larger than 2^53-1 bytes`, { tensor: name });
       }
       continue;
     }
@@ -313,7 +325,7 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
         `tensor ${JSON.stringify(name)}: data_offsets span ${rec.end - rec.begin} bytes but shape ${preview(rec.shape)} of ${rec.dtype} needs ${size.bytes}${
           info.standard ? "" : ` (assuming ${info.bits} bits per element)`
         }`,
-        t,
+        { tensor: name },
       );
     }
   }
@@ -362,8 +374,9 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
     }
   }
 
-  tensors.sort(byOffsets);
-  return { tensors, metadata, findings: sink.done(), dataEnd };
+  // When every tensor is placed, `placed` already holds them in this order.
+  const sorted = placed.length === tensors.length ? placed : tensors.sort(byOffsets);
+  return { tensors: sorted, metadata, findings: sink.done(), dataEnd };
 }
 
 export interface ParseFileContext extends SafetensorsContext {
