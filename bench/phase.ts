@@ -4,8 +4,8 @@
  *
  * - standin:  the whole check (scanZoo + analyze via runCheck) against the local Hub, with a disk cache.
  * - fetch:    the acquisition stage only (acquire(): info, config, index, every shard header read and
- *             parsed into tensor records) for every model, the same work the baseline does; no
- *             fingerprint build, integrity or analysis.
+ *             parsed into tensor records, in the analysis worker as scanZoo does) for every model,
+ *             the same work the baseline does; no fingerprint build, integrity or analysis.
  * - baseline: @huggingface/hub parseSafetensorsMetadata (config + index + every shard header) per
  *             model, "sequential" (model after model) or "concurrent" (all models at once).
  * - allpairs: verdictMatrix over 1,000 fingerprints (the zoo's real ones plus synthesized variants).
@@ -20,6 +20,7 @@ import { parseManifest } from "../src/manifest/load.js";
 import { acquire } from "../src/fingerprint/acquire.js";
 import { mapLimit } from "../src/net/limiter.js";
 import { createRunContext, createSource } from "../src/sources/index.js";
+import { AnalysisPool } from "../src/workers/pool.js";
 import { synthesizeVariants } from "./variants.js";
 
 export type PhaseSpec =
@@ -126,15 +127,21 @@ async function runFetch(spec: Extract<PhaseSpec, { kind: "fetch" }>): Promise<vo
   const ctx = createRunContext({ hubUrl: spec.hubUrl, token: null, cacheDir: spec.cacheDir, concurrency: spec.concurrency, env: {} });
   cpuAtStart = process.cpuUsage();
   const t0 = performance.now();
+  // As scanZoo does: the headers are parsed in the analysis worker(s) while this thread reads.
+  const pool = AnalysisPool.start();
   const models = await mapLimit(spec.models, spec.modelConcurrency ?? spec.models.length, async (id): Promise<ModelOutcome> => {
     const src = createSource({ id, repo: id, local: null, revision: "main" }, ctx);
+    const session = pool?.session(id, null) ?? null;
     try {
-      const ex = await acquire(src, { source: "auto" });
-      return { model: id, ok: true, tensors: ex.raw.tensors.length, ...src.stats() };
+      const ex = await acquire(src, { source: "auto", offload: session });
+      return { model: id, ok: true, tensors: session && ex.shardReads ? session.tensorCount : ex.raw.tensors.length, ...src.stats() };
     } catch (e) {
       return { model: id, ok: false, tensors: null, ...src.stats(), error: (e as Error).message.slice(0, 200) };
+    } finally {
+      session?.close();
     }
   });
+  await pool?.close();
   const wallMs = performance.now() - t0;
   finish(spec, { kind: "fetch", wallMs, requests: ctx.layer.total.requests, bytes: ctx.layer.total.bytes, retries: ctx.layer.total.retries, cacheHits: ctx.cache.hits, models });
 }

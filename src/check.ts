@@ -21,6 +21,7 @@ import { RESULTS_SCHEMA, type EngineGapResult, type GateFailure, type PairResult
 import type { RunContext } from "./sources/index.js";
 import type { ResolvedModel } from "./sources/types.js";
 import { UsageError } from "./util/errors.js";
+import { AnalysisPool, defaultWorkerCount } from "./workers/pool.js";
 
 export const VERSION = "0.1.0";
 
@@ -80,6 +81,12 @@ export interface CheckOptions {
    * instead of parsing and building again. Null or absent: never reused.
    */
   codeId?: string | null;
+  /**
+   * Worker threads that parse and build safetensors models while this thread reads the next ones
+   * (src/workers/pool.ts). Default: the cores beside this one, at most 4 (STANDIN_WORKERS overrides);
+   * 0: everything on this thread.
+   */
+  workers?: number;
 }
 
 export function requestFor(m: ModelSpec): FingerprintRequest {
@@ -106,42 +113,56 @@ export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOp
   // still in flight: its tensors are let go at once (peak memory is the models in flight, not the
   // zoo) and the checks overlap the network. Results keep the manifest's order.
   const codeId = opts.codeId ?? null;
-  const checked = await mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
-    let ex: Extras | null = null;
-    let hit: CachedAnalysis | null = null;
-    const repo = spec.local ? null : spec.repo;
-    const key =
-      codeId && repo && ctx.cache.dir
-        ? analysisKey({
-            codeId,
-            model: spec.id,
-            repo,
-            revision: spec.revision ?? "",
-            source: spec.source,
-            maxHeaderBytes: opts.maxHeaderBytes ?? null,
-            onnxBudgetBytes: opts.onnxBudgetBytes ?? null,
-            supported: supported ?? null,
-          })
-        : null;
-    const resume = key && repo ? async (resolved: ResolvedModel) => (hit = await loadAnalysis(ctx.cache, repo, resolved.sha, key))?.fp ?? null : undefined;
-    const fp = await fingerprintModel(requestFor(spec), ctx, { ...fpOpts, onRaw: (e) => (ex = e), resume });
-    const cached = hit as CachedAnalysis | null;
-    const base = cached?.integrity ?? integrityBase({ ex, fp });
-    const r = finishIntegrity(base, fp, spec.expect);
-    let gaps: EngineGaps | null = null;
-    if (supported && fp.status === "ok") gaps = cached ? cached.gaps : engineGaps(fp, (ex as Extras | null)?.raw.tensors ?? null, supported);
-    ex = null;
-    if (key && !cached) await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
-    opts.onModel?.(fp);
-    return { fp, r, gap: gaps ? { model: fp.model, ...gaps } : null };
-  });
-  const gaps = checked.flatMap((c) => (c.gap ? [c.gap] : []));
-  return {
-    models: checked.map((c) => c.fp),
-    integrity: checked.map((c) => c.r.report),
-    expectations: checked.flatMap((c) => c.r.expectations),
-    ...(supported ? { engineGaps: gaps } : {}),
-  };
+  // Safetensors models are parsed and built in worker threads (src/workers/pool.ts) so that this
+  // thread keeps the network busy; the others (ONNX, GGUF, config-only) are built here.
+  const pool = AnalysisPool.start(opts.workers ?? defaultWorkerCount());
+  try {
+    const checked = await mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
+      let ex: Extras | null = null;
+      let hit: CachedAnalysis | null = null;
+      const repo = spec.local ? null : spec.repo;
+      const key =
+        codeId && repo && ctx.cache.dir
+          ? analysisKey({
+              codeId,
+              model: spec.id,
+              repo,
+              revision: spec.revision ?? "",
+              source: spec.source,
+              maxHeaderBytes: opts.maxHeaderBytes ?? null,
+              onnxBudgetBytes: opts.onnxBudgetBytes ?? null,
+              supported: supported ?? null,
+            })
+          : null;
+      const resume = key && repo ? async (resolved: ResolvedModel) => (hit = await loadAnalysis(ctx.cache, repo, resolved.sha, key))?.fp ?? null : undefined;
+      const session = pool?.session(spec.id, supported ?? null) ?? null;
+      let fp: Fingerprint;
+      try {
+        fp = await fingerprintModel(requestFor(spec), ctx, { ...fpOpts, onRaw: (e) => (ex = e), resume, offload: session });
+      } finally {
+        session?.close();
+      }
+      const cached = hit as CachedAnalysis | null;
+      const remote = session?.result ?? null;
+      const base = cached?.integrity ?? remote?.base ?? integrityBase({ ex, fp });
+      const r = finishIntegrity(base, fp, spec.expect);
+      let gaps: EngineGaps | null = null;
+      if (supported && fp.status === "ok") gaps = cached ? cached.gaps : remote ? remote.gaps : engineGaps(fp, (ex as Extras | null)?.raw.tensors ?? null, supported);
+      ex = null;
+      if (key && !cached) await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
+      opts.onModel?.(fp);
+      return { fp, r, gap: gaps ? { model: fp.model, ...gaps } : null };
+    });
+    const gaps = checked.flatMap((c) => (c.gap ? [c.gap] : []));
+    return {
+      models: checked.map((c) => c.fp),
+      integrity: checked.map((c) => c.r.report),
+      expectations: checked.flatMap((c) => c.r.expectations),
+      ...(supported ? { engineGaps: gaps } : {}),
+    };
+  } finally {
+    await pool?.close();
+  }
 }
 
 function compareOptions(manifest: Manifest | null): CompareOptions {

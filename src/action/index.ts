@@ -1,4 +1,15 @@
-/** Action entry point (bundled to dist/index.js). */
+/** Action entry point (bundled to dist/index.js; also the bundle's analysis worker). */
+import { isMainThread, workerData } from "node:worker_threads";
+import { buildCodeId } from "../util/code-id.js";
+import { setWorkerEntry } from "../workers/pool.js";
+import { WORKER_MARK } from "../workers/protocol.js";
+import { runAnalysisWorker } from "../workers/worker.js";
 import { run } from "./main.js";
 
-void run();
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MARK]) {
+  runAnalysisWorker();
+} else {
+  // A bundle is its own worker script; from sources the pool starts src/workers/entry.ts.
+  if (buildCodeId()) setWorkerEntry(import.meta.url);
+  void run();
+}

@@ -1,13 +1,24 @@
 #!/usr/bin/env node
-/** CLI entry point (bundled to dist/cli/index.js, the `standin` bin). */
+/** CLI entry point (bundled to dist/cli/index.js, the `standin` bin; also the bundle's analysis worker). */
+import { isMainThread, workerData } from "node:worker_threads";
+import { buildCodeId } from "../util/code-id.js";
+import { setWorkerEntry } from "../workers/pool.js";
+import { WORKER_MARK } from "../workers/protocol.js";
+import { runAnalysisWorker } from "../workers/worker.js";
 import { EXIT_GATE, main } from "./main.js";
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`standin: ${String(e)}\n`);
-    process.exitCode = EXIT_GATE;
-  },
-);
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MARK]) {
+  runAnalysisWorker();
+} else {
+  // A bundle is its own worker script; from sources the pool starts src/workers/entry.ts.
+  if (buildCodeId()) setWorkerEntry(import.meta.url);
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`standin: ${String(e)}\n`);
+      process.exitCode = EXIT_GATE;
+    },
+  );
+}

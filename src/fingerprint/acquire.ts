@@ -8,12 +8,12 @@
  */
 import { ggufToConfig, ggufTensorsToHf, readGguf, type GgufInfo } from "../formats/gguf.js";
 import { chooseOnnxFiles, onnxToTensors, readOnnxGraph, type OnnxGraph } from "../formats/onnx.js";
-import { parseSafetensorsHeader } from "../formats/safetensors.js";
-import { parseSafetensorsIndex, validateIndexAgainstHeaders } from "../formats/safetensors-index.js";
+import { parseSafetensorsHeader, type ParsedSafetensorsHeader } from "../formats/safetensors.js";
+import { parseSafetensorsIndex, validateIndexAgainstHeaders, type SafetensorsIndex } from "../formats/safetensors-index.js";
 import { REQUEST_PRIORITY } from "../net/fetch.js";
 import { mapLimit } from "../net/limiter.js";
 import { DEFAULT_MAX_HEADER_BYTES, HeaderSizeLearner } from "../sources/st-header.js";
-import type { ModelSource, RawModel, ResolvedModel, TensorRecord } from "../sources/types.js";
+import type { ModelSource, RawModel, ResolvedModel, SafetensorsHeaderBytes, TensorRecord } from "../sources/types.js";
 import { FormatError, StandinError } from "../util/errors.js";
 import type { FileEntry, Finding, FormatKind, SourceMode } from "./types.js";
 
@@ -24,6 +24,20 @@ export interface AcquireOptions {
   shardConcurrency?: number;
   /** Byte budget for range-walking one model's ONNX graphs (default 64 MiB). */
   onnxBudgetBytes?: number;
+  /**
+   * Parse safetensors indexes and headers elsewhere (a worker thread: src/fingerprint/pool.ts).
+   * Then this thread only moves bytes: the returned Extras has no tensors but `shardReads`, and the
+   * session finishes the model.
+   */
+  offload?: Offload | null;
+}
+
+/** Where the CPU work of a safetensors model goes when it is not done here (src/fingerprint/pool.ts). */
+export interface Offload {
+  /** Parse the index; what the shard reads need to be scheduled. Rejects with the parse error. */
+  index(bytes: Uint8Array, file: string): Promise<{ shards: string[]; plan: Record<string, ShardPlan>; findings: Finding[] }>;
+  /** Hand over one shard header; settles once it is parsed (rejects with the parse error). */
+  header(shard: string, h: SafetensorsHeaderBytes, fileSize: number | null): Promise<void>;
 }
 
 const CONFIG_MAX_BYTES = 10 * 1024 * 1024;
@@ -32,7 +46,7 @@ const INDEX_MAX_BYTES = 250 * 1024 * 1024;
 export interface Extras {
   /** Acquired raw model plus anything format-specific (ONNX graph, GGUF info) for the builder. */
   raw: RawModel;
-  index: ReturnType<typeof parseSafetensorsIndex> | null;
+  index: SafetensorsIndex | null;
   indexFile: string | null;
   /** ONNX graphs read (source onnx). */
   onnx: OnnxGraph[];
@@ -40,6 +54,8 @@ export interface Extras {
   gguf: GgufInfo[];
   /** config.json came from GGUF metadata rather than a config.json file. */
   configFromGguf: boolean;
+  /** With an offload: the shard headers read, in shard order, for the session to parse and collect. */
+  shardReads?: ShardRead[];
 }
 
 /** Which format to read, given the request and the repo's files. */
@@ -154,22 +170,29 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
 
   const maxHeaderBytes = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   const layout = safetensorsLayout(names);
+  const offload = opts.offload ?? null;
   let shards = layout.shards;
-  const namesByShard = new Map<string, string[]>();
+  /** Per shard listed by the index: its entry count and the raw header estimate of their names. */
+  let plan: Record<string, ShardPlan> | null = null;
   if (layout.index) {
     const before = src.stats().bytes;
     const bytes = await src.readFile(layout.index, { maxBytes: INDEX_MAX_BYTES, priority: REQUEST_PRIORITY.index });
-    const index = parseSafetensorsIndex(bytes, { file: layout.index, model });
-    out.index = index;
-    out.indexFile = layout.index;
-    findings.push(...index.findings);
-    files.push({ path: layout.index, kind: "index", size: bytes.byteLength, bytesRead: src.stats().bytes - before });
-    for (const [tensor, shard] of index.weightMap) {
-      let list = namesByShard.get(shard);
-      if (!list) namesByShard.set(shard, (list = []));
-      list.push(tensor);
+    let listed: string[];
+    if (offload) {
+      const p = await offload.index(bytes, layout.index);
+      findings.push(...p.findings);
+      listed = p.shards;
+      plan = p.plan;
+    } else {
+      const index = parseSafetensorsIndex(bytes, { file: layout.index, model });
+      out.index = index;
+      findings.push(...index.findings);
+      listed = index.shards;
+      plan = indexPlan(index);
     }
-    shards = [...index.shards].sort().filter((s) => {
+    out.indexFile = layout.index;
+    files.push({ path: layout.index, kind: "index", size: bytes.byteLength, bytesRead: src.stats().bytes - before });
+    shards = [...listed].sort().filter((s) => {
       if (names.includes(s)) return true;
       findings.push({
         severity: "error",
@@ -179,8 +202,8 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
       });
       return false;
     });
-    if (shards.length !== index.shards.length) {
-      throw new StandinError("missing_shard", `${index.shards.length - shards.length} shard(s) named by ${layout.index} are missing from the repo`, {
+    if (shards.length !== listed.length) {
+      throw new StandinError("missing_shard", `${listed.length - shards.length} shard(s) named by ${layout.index} are missing from the repo`, {
         model,
         file: layout.index,
         hint: "the upload is incomplete; pin a complete revision",
@@ -192,22 +215,33 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
   }
   const single = estimateFromConfig(config);
   const learner = new HeaderSizeLearner();
+  /** Parses handed to the worker (offload): awaited once every shard is read. */
+  const pending: Promise<void>[] = [];
   const readShard = async (shard: string) => {
-    const names = namesByShard.get(shard);
+    const entry = plan?.[shard];
     const h = await src.readSafetensorsHeader(shard, {
-      expectedHeaderBytes: names ? learner.estimate(names) : single,
+      expectedHeaderBytes: entry ? learner.estimateRaw(entry.raw) : single,
       maxHeaderBytes,
       priority: REQUEST_PRIORITY.header,
     });
-    if (names) learner.observe(names, h.headerLength);
-    const p = parseSafetensorsHeader(h.json, { file: shard, model, headerLength: h.headerLength, fileSize: h.fileSize ?? sizeOf(shard) });
+    if (entry) learner.observeRaw(entry.raw, h.headerLength);
+    const fileSize = h.fileSize ?? sizeOf(shard);
+    let p: ParsedSafetensorsHeader | null = null;
+    if (offload) {
+      const parsed = offload.header(shard, h, fileSize);
+      parsed.catch(() => undefined); // surfaced by Promise.all below
+      pending.push(parsed);
+    } else {
+      p = parseSafetensorsHeader(h.json, { file: shard, model, headerLength: h.headerLength, fileSize });
+    }
     return { shard, h, p };
   };
   // With an index and several shards: the shard with the most entries first (the steadiest ratio),
   // then the others with the learned size. Single files and index-less shards: the config estimate.
   const done = new Map<string, Awaited<ReturnType<typeof readShard>>>();
-  if (namesByShard.size > 0 && shards.length > 1) {
-    const lead = shards.reduce((a, b) => ((namesByShard.get(b)?.length ?? 0) > (namesByShard.get(a)?.length ?? 0) ? b : a));
+  if (plan && shards.length > 1) {
+    const count = (s: string): number => plan?.[s]?.count ?? 0;
+    const lead = shards.reduce((a, b) => (count(b) > count(a) ? b : a));
     done.set(lead, await readShard(lead));
   }
   const rest = await mapLimit(
@@ -217,25 +251,66 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
   );
   for (const r of rest) done.set(r.shard, r);
   await src.flush?.();
-  const parsed = shards.map((s) => done.get(s) as Awaited<ReturnType<typeof readShard>>);
+  await Promise.all(pending);
+  const reads = shards.map((s) => done.get(s) as Awaited<ReturnType<typeof readShard>>);
+  if (offload) {
+    out.shardReads = reads.map(({ shard, h }) => ({ path: shard, size: h.fileSize, bytesRead: h.bytesRead, headerLength: h.headerLength }));
+    return out;
+  }
+  collectShards(out, reads.map(({ shard, h, p }) => ({ read: { path: shard, size: h.fileSize, bytesRead: h.bytesRead, headerLength: h.headerLength }, parsed: p as ParsedSafetensorsHeader })));
+  return out;
+}
+
+/** A shard as the index lists it: entries, and the raw header estimate of their names (rawHeaderEstimate). */
+export interface ShardPlan {
+  count: number;
+  raw: number;
+}
+
+/** What scheduling the shard reads needs from an index. */
+export function indexPlan(index: SafetensorsIndex): Record<string, ShardPlan> {
+  const plan: Record<string, ShardPlan> = Object.create(null) as Record<string, ShardPlan>;
+  for (const [tensor, shard] of index.weightMap) {
+    const e = plan[shard];
+    if (e) {
+      e.count++;
+      e.raw += tensor.length + 80;
+    } else plan[shard] = { count: 1, raw: 64 + tensor.length + 80 };
+  }
+  return plan;
+}
+
+/** One shard header as read (its bytes are parsed where the CPU work runs). */
+export interface ShardRead {
+  path: string;
+  size: number | null;
+  bytesRead: number;
+  headerLength: number;
+}
+
+/**
+ * The end of acquire for safetensors, wherever the headers were parsed: file entries, tensors and
+ * findings in shard order, then the index checked against the headers.
+ */
+export function collectShards(out: Extras, shards: readonly { read: ShardRead; parsed: ParsedSafetensorsHeader }[]): void {
+  const { raw } = out;
   const tensors: TensorRecord[] = [];
-  for (const { shard, h, p } of parsed) {
-    files.push({
-      path: shard,
+  for (const { read, parsed } of shards) {
+    raw.files.push({
+      path: read.path,
       kind: "safetensors",
-      size: h.fileSize,
-      bytesRead: h.bytesRead,
-      headerLength: h.headerLength,
-      tensorCount: p.tensors.length,
+      size: read.size,
+      bytesRead: read.bytesRead,
+      headerLength: read.headerLength,
+      tensorCount: parsed.tensors.length,
     });
-    for (const t of p.tensors) tensors.push(t);
-    findings.push(...p.findings);
+    for (const t of parsed.tensors) tensors.push(t);
+    raw.findings.push(...parsed.findings);
   }
   raw.tensors = tensors;
   if (out.index) {
-    findings.push(...validateIndexAgainstHeaders(out.index, parsed.map(({ shard, p }) => ({ file: shard, tensors: p.tensors }))));
+    raw.findings.push(...validateIndexAgainstHeaders(out.index, shards.map(({ read, parsed }) => ({ file: read.path, tensors: parsed.tensors }))));
   }
-  return out;
 }
 
 /** ONNX: read the chosen graph files (never their external data), within the byte budget. */

@@ -6,15 +6,20 @@ import { mapLimit } from "../net/limiter.js";
 import { createSource, type RunContext, type SourceSpec } from "../sources/index.js";
 import type { ResolvedModel } from "../sources/types.js";
 import { toStandinError } from "../util/errors.js";
-import { acquire, type AcquireOptions, type Extras } from "./acquire.js";
-import { buildFingerprint, unknownFingerprint, type NetStats } from "./build.js";
+import { acquire, type AcquireOptions, type Extras, type Offload } from "./acquire.js";
+import { buildFingerprint, unknownFingerprint, type NetStats, type SourceMeta } from "./build.js";
 import type { Fingerprint, SourceMode } from "./types.js";
 
 export interface FingerprintRequest extends SourceSpec {
   source: SourceMode;
 }
 
-export interface FingerprintOptions extends Omit<AcquireOptions, "source"> {
+export interface FingerprintOptions extends Omit<AcquireOptions, "source" | "offload"> {
+  /**
+   * Parse and build safetensors models in a worker thread (src/workers/pool.ts): this thread reads
+   * the bytes, the session parses them and returns the fingerprint. `onRaw` is not called for those.
+   */
+  offload?: (Offload & { finish(ex: Extras, net: NetStats, meta: SourceMeta): Promise<Fingerprint> }) | null;
   /**
    * Models fingerprinted at once. Default: all of them. The fetch layer bounds the requests in
    * flight per origin and serves every model's metadata (info, config, index) before shard reads,
@@ -38,7 +43,7 @@ export async function fingerprintModel(req: FingerprintRequest, ctx: RunContext,
     const s = src.stats();
     return { requests: s.requests, bytes: s.bytes, cached: false };
   };
-  const meta = { kind: req.local ? ("local" as const) : ("hub" as const), repo: req.local ?? req.repo ?? req.id, revision: req.local ? null : req.revision };
+  const meta = sourceMeta(req);
   let ex: Extras;
   try {
     if (opts.resume) {
@@ -54,16 +59,27 @@ export async function fingerprintModel(req: FingerprintRequest, ctx: RunContext,
     const e = toStandinError(err, { model: req.id });
     return unknownFingerprint(req.id, meta, e.toJSON(), net());
   }
+  // Headers parsed in a worker: the model is built there too (its tensors never come back).
+  if (ex.shardReads && opts.offload) return opts.offload.finish(ex, net(), meta);
+  const fp = fingerprintFromExtras(req.id, meta, ex, net());
+  if (fp.status === "ok") opts.onRaw?.(ex, fp);
+  return fp;
+}
+
+/** Where the fingerprint says the model came from, before anything is read. */
+export function sourceMeta(req: FingerprintRequest): SourceMeta {
+  return { kind: req.local ? "local" : "hub", repo: req.local ?? req.repo ?? req.id, revision: req.local ? null : req.revision };
+}
+
+/** Build from what acquire() read; a failing build is an UNKNOWN fingerprint with the reason. */
+export function fingerprintFromExtras(model: string, meta: SourceMeta, ex: Extras, n: NetStats): Fingerprint {
   try {
-    const n = net();
     const readFiles = ex.raw.files.filter((f) => f.kind !== "onnx_data");
     n.cached = meta.kind === "hub" && readFiles.length > 0 && readFiles.every((f) => f.bytesRead === 0);
-    const fp = buildFingerprint(ex, n);
-    opts.onRaw?.(ex, fp);
-    return fp;
+    return buildFingerprint(ex, n);
   } catch (err) {
-    const e = toStandinError(err, { model: req.id });
-    return unknownFingerprint(req.id, { ...meta, sha: ex.raw.resolved.sha, format: ex.raw.format }, e.toJSON(), net());
+    const e = toStandinError(err, { model });
+    return unknownFingerprint(model, { ...meta, sha: ex.raw.resolved.sha, format: ex.raw.format }, e.toJSON(), n);
   }
 }
 

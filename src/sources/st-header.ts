@@ -97,13 +97,22 @@ export class HeaderSizeLearner {
 
   /** Bytes of header to ask for, for a shard whose index lists these tensor names. */
   estimate(tensorNames: readonly string[]): number {
-    if (!this.learned) return estimateHeaderBytes(tensorNames);
-    return Math.ceil(rawHeaderEstimate(tensorNames) * this.ratio * (1 + HeaderSizeLearner.MARGIN) + this.excess) + HeaderSizeLearner.PAD;
+    return this.estimateRaw(rawHeaderEstimate(tensorNames));
+  }
+
+  /** The same, from the raw estimate of the shard's entries (rawHeaderEstimate). */
+  estimateRaw(raw: number): number {
+    if (!this.learned) return Math.ceil(raw * 1.1) + 512;
+    return Math.ceil(raw * this.ratio * (1 + HeaderSizeLearner.MARGIN) + this.excess) + HeaderSizeLearner.PAD;
   }
 
   /** Record the real header length N of a shard whose index lists these tensor names. */
   observe(tensorNames: readonly string[], headerLength: number): void {
-    const raw = rawHeaderEstimate(tensorNames);
+    this.observeRaw(rawHeaderEstimate(tensorNames), headerLength);
+  }
+
+  /** The same, from the raw estimate of the shard's entries. */
+  observeRaw(raw: number, headerLength: number): void {
     const r = Math.min(1, headerLength / raw);
     if (!Number.isFinite(r) || r <= 0) return;
     this.ratio = Math.max(this.ratio, r);

@@ -1,0 +1,4 @@
+/** The analysis worker's entry when running from sources or compiled JS (the bundles start their own file). */
+import { runAnalysisWorker } from "./worker.js";
+
+runAnalysisWorker();

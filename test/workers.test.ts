@@ -1,0 +1,187 @@
+/**
+ * Analysis workers (src/workers/pool.ts): safetensors models are parsed and built in worker threads
+ * while the main thread reads. The report must be exactly the one a single-threaded run gives, for
+ * good models and broken ones alike, and a worker that dies must turn its models into UNKNOWN with
+ * the reason, never drop them or hang.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_MANIFEST, startDemoHub } from "../demo/build.js";
+import { runCheck, scanZoo } from "../src/check.js";
+import { loadManifest, parseManifest } from "../src/manifest/load.js";
+import type { Manifest } from "../src/manifest/types.js";
+import type { Results } from "../src/report/types.js";
+import { createRunContext } from "../src/sources/index.js";
+import { AnalysisPool } from "../src/workers/pool.js";
+import { buildSyntheticRepo } from "./hub/corpus-repos.js";
+import { RepoStore, rawSafetensors } from "./hub/repo-store.js";
+import { startHubServer, type HubServer } from "./hub/server.js";
+import { tinyConfig } from "./hub/synth.js";
+
+const NOW = new Date("2026-12-06T00:00:00Z");
+let tmp: string;
+let demo: HubServer;
+let broken: HubServer;
+let demoManifest: Manifest;
+
+/** A safetensors header object with contiguous offsets for these tensors. */
+function header(tensors: { name: string; dtype: string; shape: number[] }[]): { json: Record<string, unknown>; dataBytes: number } {
+  const json: Record<string, unknown> = { __metadata__: { format: "pt" } };
+  let at = 0;
+  for (const t of tensors) {
+    const bytes = t.shape.reduce((a, b) => a * b, 1) * 2;
+    json[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [at, at + bytes] };
+    at += bytes;
+  }
+  return { json, dataBytes: at };
+}
+
+const BROKEN_IDS = ["bad/header-deep", "bad/index-deep", "bad/duplicates", "bad/overlap", "bad/traversal", "bad/header-truncated", "ok/tiny", "ok/sharded"];
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), "standin-workers-"));
+  demo = await startDemoHub(path.join(tmp, "demo"));
+  demoManifest = await loadManifest(DEMO_MANIFEST);
+
+  const store = new RepoStore(path.join(tmp, "broken"));
+  const cfg = tinyConfig({});
+  const cfgText = JSON.stringify(cfg);
+  const commit = (id: string, build: (c: ReturnType<ReturnType<RepoStore["repo"]>["commit"]>) => void): void => {
+    const c = store.repo(id).commit();
+    build(c);
+    c.finish({ ref: "main" });
+  };
+  const tiny = [
+    { name: "model.embed_tokens.weight", dtype: "BF16", shape: [8, 4] },
+    { name: "model.layers.0.self_attn.q_proj.weight", dtype: "BF16", shape: [4, 4] },
+    { name: "model.norm.weight", dtype: "BF16", shape: [4] },
+  ];
+  commit("bad/header-deep", (c) => {
+    c.writeFile("config.json", cfgText);
+    c.writeRaw("model.safetensors", rawSafetensors(`{"a":${"[".repeat(10_000)}${"]".repeat(10_000)}}`), { lfs: true });
+  });
+  commit("bad/index-deep", (c) => {
+    c.writeFile("config.json", cfgText);
+    c.writeFile("model.safetensors.index.json", `{"metadata":{"total_size":8},"weight_map":${'{"a":'.repeat(10_000)}"model-00001-of-00001.safetensors"${"}".repeat(10_000)}}`);
+    c.writeRaw("model-00001-of-00001.safetensors", rawSafetensors(header([{ name: "a", dtype: "F32", shape: [2] }]).json, { dataBytes: 8 }), { lfs: true });
+  });
+  commit("bad/duplicates", (c) => {
+    c.writeFile("config.json", cfgText);
+    const h1 = header(tiny);
+    const dupText = JSON.stringify(h1.json).replace(/^\{/, `{${JSON.stringify(tiny[0]!.name)}:{"dtype":"BF16","shape":[1],"data_offsets":[0,2]},`);
+    c.writeRaw("model-00001-of-00002.safetensors", rawSafetensors(dupText, { dataBytes: h1.dataBytes }), { lfs: true });
+    const h2 = header([{ name: "model.extra.weight", dtype: "BF16", shape: [4] }, tiny[1]!]);
+    c.writeRaw("model-00002-of-00002.safetensors", rawSafetensors(h2.json, { dataBytes: h2.dataBytes }), { lfs: true });
+    const wm: Record<string, string> = { "model.extra.weight": "model-00002-of-00002.safetensors" };
+    for (const t of tiny) wm[t.name] = "model-00001-of-00002.safetensors";
+    c.writeJson("model.safetensors.index.json", { metadata: { total_size: h1.dataBytes }, weight_map: wm });
+  });
+  commit("bad/overlap", (c) => {
+    c.writeFile("config.json", cfgText);
+    const h = header(tiny);
+    const second = h.json[tiny[1]!.name] as { data_offsets: [number, number] };
+    second.data_offsets = [second.data_offsets[0] - 4, second.data_offsets[1] - 4];
+    c.writeRaw("model.safetensors", rawSafetensors(h.json, { dataBytes: h.dataBytes }), { lfs: true });
+  });
+  commit("bad/traversal", (c) => {
+    c.writeFile("config.json", cfgText);
+    c.writeJson("model.safetensors.index.json", { metadata: { total_size: 8 }, weight_map: { a: "model-00001-of-00002.safetensors", b: "../../../etc/passwd.safetensors" } });
+    c.writeRaw("model-00001-of-00002.safetensors", rawSafetensors(header([{ name: "a", dtype: "F32", shape: [2] }]).json, { dataBytes: 8 }), { lfs: true });
+  });
+  commit("bad/header-truncated", (c) => {
+    // the second shard's header is not JSON: the model is UNKNOWN (safetensors_not_json), whichever thread parses it
+    c.writeFile("config.json", cfgText);
+    const h1 = header(tiny);
+    c.writeRaw("model-00001-of-00002.safetensors", rawSafetensors(h1.json, { dataBytes: h1.dataBytes }), { lfs: true });
+    c.writeRaw("model-00002-of-00002.safetensors", rawSafetensors('{"model.extra.weight":{"dtype":"BF16","shape":[4],"data_of'), { lfs: true });
+    const wm: Record<string, string> = { "model.extra.weight": "model-00002-of-00002.safetensors" };
+    for (const t of tiny) wm[t.name] = "model-00001-of-00002.safetensors";
+    c.writeJson("model.safetensors.index.json", { metadata: { total_size: h1.dataBytes + 8 }, weight_map: wm });
+  });
+  buildSyntheticRepo(store, "ok/tiny", cfg, {});
+  buildSyntheticRepo(store, "ok/sharded", tinyConfig({ num_hidden_layers: 6 }), { maxShardBytes: 20_000 });
+  broken = await startHubServer({ store });
+}, 120_000);
+
+afterAll(async () => {
+  await demo?.close();
+  await broken?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Everything but the network figures (a broken model may be read further in one mode than the other). */
+function comparable(r: Results): unknown {
+  return { ...r, network: null, models: r.models.map((m) => ({ ...m, network: null })) };
+}
+
+function brokenManifest(): Manifest {
+  const yaml = ["version: 1", "name: broken", "engine:", "  supported: [dense, gqa, rope]", "models:", ...BROKEN_IDS.map((id) => `  - id: ${id}`), ""].join("\n");
+  return parseManifest(yaml, "broken.yaml");
+}
+
+describe("analysis workers", () => {
+  it("the demo zoo: a run with a worker reports exactly what a single-threaded run reports", async () => {
+    const ctx = (): ReturnType<typeof createRunContext> => createRunContext({ hubUrl: demo.url, env: {} });
+    const inline = await runCheck(demoManifest, ctx(), { workers: 0, now: NOW });
+    const pooled = await runCheck(demoManifest, ctx(), { workers: 1, now: NOW });
+    const two = await runCheck(demoManifest, ctx(), { workers: 2, now: NOW });
+    expect(inline.models.filter((m) => m.status === "ok").length).toBeGreaterThanOrEqual(7);
+    expect(comparable(pooled)).toEqual(comparable(inline));
+    expect(comparable(two)).toEqual(comparable(inline));
+    // the same requests too, model by model
+    expect(pooled.models.map((m) => [m.model, m.network.requests, m.network.bytes])).toEqual(inline.models.map((m) => [m.model, m.network.requests, m.network.bytes]));
+  }, 120_000);
+
+  it("broken repos: the same typed errors, integrity failures and findings from the worker as from this thread", async () => {
+    const manifest = brokenManifest();
+    const ctx = (): ReturnType<typeof createRunContext> => createRunContext({ hubUrl: broken.url, env: {} });
+    const inline = await runCheck(manifest, ctx(), { workers: 0, now: NOW, failOn: ["integrity"] });
+    const pooled = await runCheck(manifest, ctx(), { workers: 1, now: NOW, failOn: ["integrity"] });
+    expect(comparable(pooled)).toEqual(comparable(inline));
+    const byId = new Map(pooled.models.map((m) => [m.model, m]));
+    expect(byId.get("bad/header-deep")?.error?.code).toBe("safetensors_too_deep");
+    expect(byId.get("bad/index-deep")?.error?.code).toBe("index_too_deep");
+    expect(byId.get("bad/traversal")?.error?.code).toBe("index_unsafe_shard_name");
+    expect(byId.get("bad/header-truncated")?.error).toMatchObject({ code: "safetensors_not_json", file: "model-00002-of-00002.safetensors", model: "bad/header-truncated" });
+    const integrity = new Map(pooled.integrity.map((r) => [r.model, r]));
+    expect(integrity.get("bad/duplicates")?.status).toBe("FAIL");
+    expect(integrity.get("bad/duplicates")?.findings.map((f) => f.code)).toEqual(expect.arrayContaining(["st_duplicate_tensor", "index_tensor_in_multiple_shards"]));
+    expect(integrity.get("bad/overlap")?.findings.map((f) => f.code)).toContain("st_offset_overlap");
+    expect(byId.get("ok/tiny")?.status).toBe("ok");
+    expect(byId.get("ok/sharded")?.status).toBe("ok");
+    expect(byId.get("ok/sharded")?.files.filter((f) => f.kind === "safetensors").length).toBeGreaterThan(1);
+  }, 120_000);
+
+  it("a worker that dies: its open models become UNKNOWN with the reason, the others are unaffected, nothing hangs", async () => {
+    const manifest = brokenManifest();
+    const ctx = createRunContext({ hubUrl: broken.url, env: {} });
+    const pool = AnalysisPool.start(1) as AnalysisPool;
+    const session = pool.session("ok/sharded", null);
+    const index = session.index(new TextEncoder().encode('{"metadata":{},"weight_map":{"a":"model-00001-of-00001.safetensors"}}'), "model.safetensors.index.json");
+    await expect(index).resolves.toMatchObject({ shards: ["model-00001-of-00001.safetensors"] });
+    // kill the thread under the open session
+    await (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0]!.worker.terminate();
+    const fp = await session.finish(
+      {
+        raw: { model: "ok/sharded", resolved: { kind: "hub", repo: "ok/sharded", revision: "main", sha: "0".repeat(40), files: [] }, format: "safetensors", config: null, files: [], tensors: [], findings: [] },
+        index: null,
+        indexFile: null,
+        onnx: [],
+        gguf: [],
+        configFromGguf: false,
+        shardReads: [],
+      },
+      { requests: 3, bytes: 10, cached: false },
+      { kind: "hub", repo: "ok/sharded", revision: "main" },
+    );
+    expect(fp.status).toBe("unknown");
+    expect(fp.error).toMatchObject({ code: "analysis_worker_failed", model: "ok/sharded" });
+    expect(fp.error?.hint).toContain("STANDIN_WORKERS=0");
+    await pool.close();
+    // a fresh run is unaffected
+    const scan = await scanZoo(manifest, ctx, { workers: 1 });
+    expect(scan.models.find((m) => m.model === "ok/tiny")?.status).toBe("ok");
+  }, 60_000);
+});
