@@ -14143,7 +14143,7 @@ const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRe
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "60e77483fd7e0fd0";
+const BUILD_ID = "83700fce941e5035";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -17605,22 +17605,40 @@ function tensorIndex(tensors) {
         return hit;
     const names = new Array(tensors.length);
     const classes = new Array(tensors.length);
+    const nameClasses = new Array(tensors.length);
+    // Keyed by the normalized key string itself (hashed once here; later lookups of the same string
+    // reuse its hash), then the dtype rule of classifyRecord, shared per name class.
     const cache = new Map();
+    const scaled = new Map();
     for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i];
         const nn = normalizeTensorName(t.name);
         names[i] = nn;
-        const ck = nn.key + "\u0000" + t.dtype;
-        let cls = cache.get(ck);
-        if (cls === undefined) {
-            cls = classifyRecord({ name: nn.key, dtype: t.dtype });
-            cache.set(ck, cls);
+        let nc = cache.get(nn.key);
+        if (nc === undefined) {
+            nc = classifyTensorCached(nn.key);
+            cache.set(nn.key, nc);
         }
-        classes[i] = cls;
+        nameClasses[i] = nc;
+        let c = nc;
+        if (nc.kind !== "quant_scale" && isScaleOnlyDtype(t.dtype)) {
+            c = scaled.get(nc);
+            if (c === undefined)
+                scaled.set(nc, (c = { kind: "quant_scale", role: nc.role, leaf: "quant" }));
+        }
+        classes[i] = c;
     }
-    const ix = { names, classes };
+    const ix = { names, classes, nameClasses };
     TENSOR_INDEX.set(tensors, ix);
     return ix;
+}
+function sameDims(a, b) {
+    if (a.length !== b.length)
+        return false;
+    for (let k = 0; k < a.length; k++)
+        if (a[k] !== b[k])
+            return false;
+    return true;
 }
 const QUANT_KINDS = new Set(["quant_scale", "quant_zero", "quant_aux"]);
 const TOWER_KINDS = new Set(["vision", "audio", "projector"]);
@@ -17932,7 +17950,14 @@ function featuresFromTensors(tensors, signature, hint = {}) {
         else if (i.stack === null)
             nonLayer.push(i);
     }
-    const isMtpLayer = (arr) => arr.some((i) => /(?:^|\.)(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/.test(i.rel));
+    // `rel` follows from `key`: the regex runs once per distinct key, not once per tensor
+    const mtpKey = new Map();
+    const isMtpLayer = (arr) => arr.some((i) => {
+        let v = mtpKey.get(i.key);
+        if (v === undefined)
+            mtpKey.set(i.key, (v = /(?:^|\.)(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/.test(i.rel)));
+        return v;
+    });
     const layerIdx = [...perLayer.keys()].sort((a, b) => a - b);
     const mainIdx = layerIdx.filter((l) => !isMtpLayer(perLayer.get(l)));
     const mtpLayers = layerIdx.length - mainIdx.length;
@@ -18089,17 +18114,20 @@ function featuresFromTensors(tensors, signature, hint = {}) {
     if (hasEmbedding && !encoderOnlyNaming && main.length > 0)
         features.tiedEmbeddings = !hasHead;
     // ---- heterogeneous layers: keys whose shape differs from layer to layer (same expert index)
+    // (key -> expert index or -1 -> first shape; compared in place, no strings built per tensor)
     const firstShape = new Map();
     const varying = new Set();
     for (const i of infos) {
         if (i.layer === null)
             continue;
-        const sk = i.key + "|" + (i.expert ?? "");
-        const sh = i.t.shape.join("x");
-        const prev = firstShape.get(sk);
+        let byExpert = firstShape.get(i.key);
+        if (byExpert === undefined)
+            firstShape.set(i.key, (byExpert = new Map()));
+        const e = i.expert ?? -1;
+        const prev = byExpert.get(e);
         if (prev === undefined)
-            firstShape.set(sk, sh);
-        else if (prev !== sh)
+            byExpert.set(e, i.t.shape);
+        else if (!sameDims(prev, i.t.shape))
             varying.add(i.key);
     }
     const varyingKeys = [...varying].sort();
@@ -18817,18 +18845,13 @@ function scanTensors(tensors) {
         ggml: new Map(),
         quantStates: new Set(),
     };
-    const cache = new Map();
     const finalNorms = [];
     const layerNorms = new Map();
-    const names = tensorIndex(tensors).names;
+    // the name's class (no dtype rule), shared with the other walks over this tensor list
+    const nameClasses = tensorIndex(tensors).nameClasses;
     for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i];
-        const key = names[i].key;
-        let cls = cache.get(key);
-        if (cls === undefined) {
-            cls = classifyTensorDetailed(key);
-            cache.set(key, cls);
-        }
+        const cls = nameClasses[i];
         if (GGML_TYPES.has(t.dtype))
             s.ggml.set(t.dtype, (s.ggml.get(t.dtype) ?? 0) + 1);
         const dot = t.name.lastIndexOf(".");
@@ -21994,13 +22017,18 @@ function defaultWorkerCount() {
     return Math.max(1, Math.min(4, cores - 1));
 }
 class AnalysisPool {
+    size;
     slots = [];
     waiting = new Map();
     nextSid = 1;
     closed = false;
     constructor(size) {
+        this.size = size;
+    }
+    /** Workers start with the first model that needs one (a warm run, all from the cache, starts none). */
+    startWorkers() {
         const { script, eval: evalScript } = workerScript();
-        for (let i = 0; i < size; i++) {
+        for (let i = 0; i < this.size; i++) {
             const worker = new external_node_worker_threads_namespaceObject.Worker(script, {
                 workerData: { [WORKER_MARK]: true },
                 eval: evalScript,
@@ -22033,11 +22061,16 @@ class AnalysisPool {
     }
     /** A session for one model; `supported` = the manifest's engine.supported (engine gaps), or null. */
     session(model, supported) {
+        return new PoolSession(this, this.nextSid++, model, supported);
+    }
+    /** @internal The worker of a session: the one with the fewest open sessions when it first needs one. */
+    assign(sid) {
+        if (this.slots.length === 0)
+            this.startWorkers();
         const live = this.slots.filter((s) => !s.dead);
         const slot = (live.length > 0 ? live : this.slots).reduce((a, b) => (b.open.size < a.open.size ? b : a));
-        const sid = this.nextSid++;
         slot.open.add(sid);
-        return new PoolSession(this, slot, sid, model, supported);
+        return slot;
     }
     async close() {
         this.closed = true;
@@ -22087,21 +22120,23 @@ function own(bytes) {
 }
 class PoolSession {
     pool;
-    slot;
     sid;
     model;
     supported;
     finished = false;
+    worker = null;
     /** Set once finish() returns: the integrity base and engine gaps built with the fingerprint. */
     result = null;
     /** Tensors in the headers parsed so far. */
     tensorCount = 0;
-    constructor(pool, slot, sid, model, supported) {
+    constructor(pool, sid, model, supported) {
         this.pool = pool;
-        this.slot = slot;
         this.sid = sid;
         this.model = model;
         this.supported = supported;
+    }
+    get slot() {
+        return (this.worker ??= this.pool.assign(this.sid));
     }
     async index(bytes, file) {
         const copy = own(bytes);
@@ -22127,9 +22162,10 @@ class PoolSession {
     /** Build the model in the worker; its integrity base and engine gaps land in `result`. */
     async finish(ex, net, meta) {
         this.finished = true;
+        const slot = this.slot;
         try {
-            const reply = this.pool.reply(this.slot, `${this.sid}:done`);
-            this.pool.post(this.slot, { t: "finish", sid: this.sid, ex, net, meta, supported: this.supported });
+            const reply = this.pool.reply(slot, `${this.sid}:done`);
+            this.pool.post(slot, { t: "finish", sid: this.sid, ex, net, meta, supported: this.supported });
             const m = await reply;
             if (!m.ok)
                 throw deserializeError(m.error);
@@ -22143,7 +22179,7 @@ class PoolSession {
             return build_unknownFingerprint(this.model, { ...meta, sha: ex.raw.resolved.sha, format: ex.raw.format }, e.toJSON(), net);
         }
         finally {
-            this.pool.release(this.slot, this.sid);
+            this.pool.release(slot, this.sid);
         }
     }
     /** Done with the model: a session that never finished (the read failed) is dropped in the worker. */
@@ -22151,8 +22187,10 @@ class PoolSession {
         if (this.finished)
             return;
         this.finished = true;
-        this.pool.post(this.slot, { t: "drop", sid: this.sid });
-        this.pool.release(this.slot, this.sid);
+        if (this.worker === null)
+            return; // never reached a worker
+        this.pool.post(this.worker, { t: "drop", sid: this.sid });
+        this.pool.release(this.worker, this.sid);
     }
 }
 

@@ -853,6 +853,8 @@ export interface TensorIndex {
   names: NormalizedName[];
   /** classifyRecord({name: key, dtype}) per tensor. */
   classes: TensorClass[];
+  /** classifyTensorCached(key) per tensor: the name alone, before the dtype rule. */
+  nameClasses: TensorClass[];
 }
 
 const TENSOR_INDEX = new WeakMap<readonly TensorRecord[], TensorIndex>();
@@ -862,22 +864,37 @@ export function tensorIndex(tensors: readonly TensorRecord[]): TensorIndex {
   if (hit) return hit;
   const names: NormalizedName[] = new Array(tensors.length);
   const classes: TensorClass[] = new Array(tensors.length);
+  const nameClasses: TensorClass[] = new Array(tensors.length);
+  // Keyed by the normalized key string itself (hashed once here; later lookups of the same string
+  // reuse its hash), then the dtype rule of classifyRecord, shared per name class.
   const cache = new Map<string, TensorClass>();
+  const scaled = new Map<TensorClass, TensorClass>();
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i] as TensorRecord;
     const nn = normalizeTensorName(t.name);
     names[i] = nn;
-    const ck = nn.key + "\u0000" + t.dtype;
-    let cls = cache.get(ck);
-    if (cls === undefined) {
-      cls = classifyRecord({ name: nn.key, dtype: t.dtype });
-      cache.set(ck, cls);
+    let nc = cache.get(nn.key);
+    if (nc === undefined) {
+      nc = classifyTensorCached(nn.key);
+      cache.set(nn.key, nc);
     }
-    classes[i] = cls;
+    nameClasses[i] = nc;
+    let c = nc;
+    if (nc.kind !== "quant_scale" && isScaleOnlyDtype(t.dtype)) {
+      c = scaled.get(nc) as TensorClass;
+      if (c === undefined) scaled.set(nc, (c = { kind: "quant_scale", role: nc.role, leaf: "quant" }));
+    }
+    classes[i] = c;
   }
-  const ix = { names, classes };
+  const ix = { names, classes, nameClasses };
   TENSOR_INDEX.set(tensors, ix);
   return ix;
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 export const QUANT_KINDS: ReadonlySet<TensorKind> = new Set(["quant_scale", "quant_zero", "quant_aux"]);
@@ -1263,8 +1280,14 @@ export function featuresFromTensors(
       a.push(i);
     } else if (i.stack === null) nonLayer.push(i);
   }
+  // `rel` follows from `key`: the regex runs once per distinct key, not once per tensor
+  const mtpKey = new Map<string, boolean>();
   const isMtpLayer = (arr: readonly TInfo[]) =>
-    arr.some((i) => /(?:^|\.)(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/.test(i.rel));
+    arr.some((i) => {
+      let v = mtpKey.get(i.key);
+      if (v === undefined) mtpKey.set(i.key, (v = /(?:^|\.)(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/.test(i.rel)));
+      return v;
+    });
   const layerIdx = [...perLayer.keys()].sort((a, b) => a - b);
   const mainIdx = layerIdx.filter((l) => !isMtpLayer(perLayer.get(l)!));
   const mtpLayers = layerIdx.length - mainIdx.length;
@@ -1415,15 +1438,17 @@ export function featuresFromTensors(
   if (hasEmbedding && !encoderOnlyNaming && main.length > 0) features.tiedEmbeddings = !hasHead;
 
   // ---- heterogeneous layers: keys whose shape differs from layer to layer (same expert index)
-  const firstShape = new Map<string, string>();
+  // (key -> expert index or -1 -> first shape; compared in place, no strings built per tensor)
+  const firstShape = new Map<string, Map<number, readonly number[]>>();
   const varying = new Set<string>();
   for (const i of infos) {
     if (i.layer === null) continue;
-    const sk = i.key + "|" + (i.expert ?? "");
-    const sh = i.t.shape.join("x");
-    const prev = firstShape.get(sk);
-    if (prev === undefined) firstShape.set(sk, sh);
-    else if (prev !== sh) varying.add(i.key);
+    let byExpert = firstShape.get(i.key);
+    if (byExpert === undefined) firstShape.set(i.key, (byExpert = new Map()));
+    const e = i.expert ?? -1;
+    const prev = byExpert.get(e);
+    if (prev === undefined) byExpert.set(e, i.t.shape);
+    else if (!sameDims(prev, i.t.shape)) varying.add(i.key);
   }
   const varyingKeys = [...varying].sort();
   if (varyingKeys.length > 0) {

@@ -10,7 +10,7 @@
  */
 import type { TensorRecord } from "../sources/types.js";
 import type { Finding, FormatKind, TensorKind, WeightFormat } from "./types.js";
-import { classifyTensorDetailed, tensorIndex, type TensorClass } from "./tensors.js";
+import { tensorIndex, type TensorClass } from "./tensors.js";
 
 export interface WeightFormatInput {
   config: Record<string, unknown> | null;
@@ -352,18 +352,13 @@ function scanTensors(tensors: readonly TensorRecord[]): Scan {
     ggml: new Map(),
     quantStates: new Set(),
   };
-  const cache = new Map<string, TensorClass>();
   const finalNorms: number[] = [];
   const layerNorms = new Map<number, number>();
-  const names = tensorIndex(tensors).names;
+  // the name's class (no dtype rule), shared with the other walks over this tensor list
+  const nameClasses = tensorIndex(tensors).nameClasses;
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i] as TensorRecord;
-    const key = (names[i] as { key: string }).key;
-    let cls = cache.get(key);
-    if (cls === undefined) {
-      cls = classifyTensorDetailed(key);
-      cache.set(key, cls);
-    }
+    const cls = nameClasses[i] as TensorClass;
     if (GGML_TYPES.has(t.dtype)) s.ggml.set(t.dtype, (s.ggml.get(t.dtype) ?? 0) + 1);
     const dot = t.name.lastIndexOf(".");
     let leaf = t.name.slice(dot + 1);

@@ -79,9 +79,12 @@ export class AnalysisPool {
   private nextSid = 1;
   private closed = false;
 
-  private constructor(size: number) {
+  private constructor(private readonly size: number) {}
+
+  /** Workers start with the first model that needs one (a warm run, all from the cache, starts none). */
+  private startWorkers(): void {
     const { script, eval: evalScript } = workerScript();
-    for (let i = 0; i < size; i++) {
+    for (let i = 0; i < this.size; i++) {
       const worker = new Worker(script, {
         workerData: { [WORKER_MARK]: true },
         eval: evalScript,
@@ -113,11 +116,16 @@ export class AnalysisPool {
 
   /** A session for one model; `supported` = the manifest's engine.supported (engine gaps), or null. */
   session(model: string, supported: readonly string[] | null): PoolSession {
+    return new PoolSession(this, this.nextSid++, model, supported);
+  }
+
+  /** @internal The worker of a session: the one with the fewest open sessions when it first needs one. */
+  assign(sid: number): Slot {
+    if (this.slots.length === 0) this.startWorkers();
     const live = this.slots.filter((s) => !s.dead);
     const slot = (live.length > 0 ? live : this.slots).reduce((a, b) => (b.open.size < a.open.size ? b : a));
-    const sid = this.nextSid++;
     slot.open.add(sid);
-    return new PoolSession(this, slot, sid, model, supported);
+    return slot;
   }
 
   async close(): Promise<void> {
@@ -169,6 +177,7 @@ function own(bytes: Uint8Array): Uint8Array {
 
 export class PoolSession implements Offload {
   private finished = false;
+  private worker: Slot | null = null;
   /** Set once finish() returns: the integrity base and engine gaps built with the fingerprint. */
   result: RemoteAnalysis | null = null;
   /** Tensors in the headers parsed so far. */
@@ -176,11 +185,14 @@ export class PoolSession implements Offload {
 
   constructor(
     private readonly pool: AnalysisPool,
-    private readonly slot: Slot,
     private readonly sid: number,
     private readonly model: string,
     private readonly supported: readonly string[] | null,
   ) {}
+
+  private get slot(): Slot {
+    return (this.worker ??= this.pool.assign(this.sid));
+  }
 
   async index(bytes: Uint8Array, file: string): Promise<{ shards: string[]; plan: Record<string, ShardPlan>; findings: Finding[] }> {
     const copy = own(bytes);
@@ -204,9 +216,10 @@ export class PoolSession implements Offload {
   /** Build the model in the worker; its integrity base and engine gaps land in `result`. */
   async finish(ex: Extras, net: NetStats, meta: SourceMeta): Promise<Fingerprint> {
     this.finished = true;
+    const slot = this.slot;
     try {
-      const reply = this.pool.reply(this.slot, `${this.sid}:done`);
-      this.pool.post(this.slot, { t: "finish", sid: this.sid, ex, net, meta, supported: this.supported });
+      const reply = this.pool.reply(slot, `${this.sid}:done`);
+      this.pool.post(slot, { t: "finish", sid: this.sid, ex, net, meta, supported: this.supported });
       const m = await reply;
       if (!m.ok) throw deserializeError(m.error);
       if (m.t !== "done") throw new Error("analysis worker: unexpected reply");
@@ -216,7 +229,7 @@ export class PoolSession implements Offload {
       const e = toStandinError(err, { model: this.model });
       return unknownFingerprint(this.model, { ...meta, sha: ex.raw.resolved.sha, format: ex.raw.format }, e.toJSON(), net);
     } finally {
-      this.pool.release(this.slot, this.sid);
+      this.pool.release(slot, this.sid);
     }
   }
 
@@ -224,7 +237,8 @@ export class PoolSession implements Offload {
   close(): void {
     if (this.finished) return;
     this.finished = true;
-    this.pool.post(this.slot, { t: "drop", sid: this.sid });
-    this.pool.release(this.slot, this.sid);
+    if (this.worker === null) return; // never reached a worker
+    this.pool.post(this.worker, { t: "drop", sid: this.sid });
+    this.pool.release(this.worker, this.sid);
   }
 }
