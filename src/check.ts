@@ -5,7 +5,7 @@
  * (fingerprint a slice) and merges (analyze the union) give the same report as one run.
  */
 import { ANALYSIS_SCHEMA, analysisKey, loadAnalysis, storeAnalysis, type CachedAnalysis } from "./analysis-cache.js";
-import { compareFingerprints, comparePairs, meetsRequirement, verdictMatrix } from "./compare/index.js";
+import { comparePairs, compareSelected, meetsRequirement, verdictMatrix } from "./compare/index.js";
 import type { Comparison, CompareOptions } from "./compare/types.js";
 import type { Extras } from "./fingerprint/acquire.js";
 import { unknownFingerprint } from "./fingerprint/build.js";
@@ -194,14 +194,13 @@ export function analyze(manifest: Manifest | null, scan: ZooScan, opts: CheckOpt
   });
 
   const matrix = verdictMatrix(fps, copts);
-  // Plans need full comparisons only where a proxy can cover a target.
-  const planComps: Comparison[] = [];
+  // Plans need full comparisons only where a proxy can cover a target (each fingerprint prepared once).
+  const covering: [string, string][] = [];
   for (const cell of matrix) {
     if (cell.verdict !== "FULL_SUBSTITUTE" && cell.verdict !== "PARTIAL_SUBSTITUTE") continue;
-    const p = byId.get(cell.proxy);
-    const t = byId.get(cell.target);
-    if (p && t) planComps.push(compareFingerprints(p, t, copts));
+    if (byId.has(cell.proxy) && byId.has(cell.target)) covering.push([cell.proxy, cell.target]);
   }
+  const planComps = compareSelected(fps, covering, copts);
   const plans = planAll(fps, planComps, { seqLen: opts.seqLen });
 
   const lines: Record<string, number> = {};

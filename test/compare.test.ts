@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   compareAllPairs,
+  compareSelected,
   CompareContext,
   compareFingerprints,
   comparePairs,
@@ -423,6 +424,10 @@ describeCorpus("matrix == full comparisons on the corpus zoo", () => {
     const opts = { aliases: [["FalconForCausalLM", "RWForCausalLM"]] };
     const matrix = verdictMatrix(fps, opts);
     const full = compareAllPairs(fps, opts);
+    // compareSelected (one context for all pairs, as check's plans use it) == compareFingerprints pair by pair
+    const some = matrix.filter((_, k) => k % 97 === 0).map((c) => [c.proxy, c.target] as const);
+    const byId = new Map(fps.map((f) => [f.model, f]));
+    expect(compareSelected(fps, some, opts)).toEqual(some.map(([p, t]) => compareFingerprints(byId.get(p)!, byId.get(t)!, opts)));
     expect(matrix.length).toBe(fps.length * (fps.length - 1));
     expect(full.length).toBe(matrix.length);
     matrix.forEach((cell, i) => expectCellMatches(cell, full[i]!));

@@ -39,6 +39,32 @@ export function comparePairs(fps: readonly Fingerprint[], pairs: ReadonlyArray<{
   return pairs.map(({ target, proxy }) => ctx.compare(get(proxy), get(target)));
 }
 
+/**
+ * Full comparisons of the given (proxy, target) pairs of these fingerprints, in the given order:
+ * each fingerprint is prepared once, not once per pair (what compareFingerprints would do).
+ */
+export function compareSelected(fps: readonly Fingerprint[], pairs: readonly (readonly [proxy: string, target: string])[], opts: CompareOptions = {}): Comparison[] {
+  const ctx = new CompareContext(opts);
+  const byId = new Map(fps.map((fp) => [fp.model, fp]));
+  const prepared = new Map<string, Prepared>();
+  const get = (id: string): Prepared | null => {
+    let p = prepared.get(id);
+    if (p === undefined) {
+      const fp = byId.get(id);
+      if (!fp) return null;
+      prepared.set(id, (p = ctx.prepare(fp)));
+    }
+    return p;
+  };
+  const out: Comparison[] = [];
+  for (const [proxy, target] of pairs) {
+    const p = get(proxy);
+    const t = get(target);
+    if (p && t) out.push(ctx.compare(p, t));
+  }
+  return out;
+}
+
 /** Full comparisons of every ordered pair (proxy != target), grouped by target in input order. For small zoos; see verdictMatrix. */
 export function compareAllPairs(fps: readonly Fingerprint[], opts: CompareOptions = {}): Comparison[] {
   const ctx = new CompareContext(opts);
