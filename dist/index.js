@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "a7d9c04d9b4cc87f";
+const BUILD_ID = "43a116675a30e04c";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -52971,7 +52971,7 @@ class AnalysisPool {
                 // V8's default (16 MB semi-spaces on 64-bit) promotes many of them and collects often.
                 resourceLimits: { maxYoungGenerationSizeMb: Number(process.env["STANDIN_WORKER_YOUNG_MB"] ?? 64) },
             });
-            const slot = { worker, open: new Set(), dead: null };
+            const slot = { worker, open: new Set(), load: 0, dead: null };
             worker.on("message", (m) => this.onMessage(m));
             const fail = (why) => {
                 if (slot.dead)
@@ -52998,12 +52998,16 @@ class AnalysisPool {
     session(model, supported) {
         return new PoolSession(this, this.nextSid++, model, supported);
     }
-    /** @internal The worker of a session: the one with the fewest open sessions when it first needs one. */
+    /**
+     * @internal The worker of a session, chosen when it first needs one: the one with the smallest
+     * backlog (bytes of unfinished models), so that the big models spread over the workers and no
+     * worker is left with a long tail while the others idle.
+     */
     assign(sid) {
         if (this.slots.length === 0)
             this.startWorkers();
         const live = this.slots.filter((s) => !s.dead);
-        const slot = (live.length > 0 ? live : this.slots).reduce((a, b) => (b.open.size < a.open.size ? b : a));
+        const slot = (live.length > 0 ? live : this.slots).reduce((a, b) => (b.load < a.load ? b : a));
         slot.open.add(sid);
         return slot;
     }
@@ -53023,9 +53027,10 @@ class AnalysisPool {
             return Promise.reject(slot.dead);
         return new Promise((resolve) => this.waiting.set(key, { resolve }));
     }
-    /** @internal The session is over: no more replies are awaited. */
-    release(slot, sid) {
+    /** @internal The session is over (its `bytes` leave the worker's backlog): no more replies are awaited. */
+    release(slot, sid, bytes) {
         slot.open.delete(sid);
+        slot.load -= bytes;
         for (const key of [...this.waiting.keys()])
             if (key.startsWith(`${sid}:`))
                 this.waiting.delete(key);
@@ -53060,6 +53065,8 @@ class PoolSession {
     supported;
     finished = false;
     worker = null;
+    /** Bytes handed over so far (the index and the headers). */
+    bytes = 0;
     /** Set once finish() returns: the integrity base and engine gaps built with the fingerprint. */
     result = null;
     /** Tensors in the headers parsed so far. */
@@ -53073,10 +53080,17 @@ class PoolSession {
     get slot() {
         return (this.worker ??= this.pool.assign(this.sid));
     }
+    handOver(n) {
+        const slot = this.slot;
+        this.bytes += n;
+        slot.load += n;
+        return slot;
+    }
     async index(bytes, file) {
         const copy = own(bytes);
-        const reply = this.pool.reply(this.slot, `${this.sid}:index`);
-        this.pool.post(this.slot, { t: "index", sid: this.sid, model: this.model, file, bytes: copy }, [copy.buffer]);
+        const slot = this.handOver(copy.byteLength);
+        const reply = this.pool.reply(slot, `${this.sid}:index`);
+        this.pool.post(slot, { t: "index", sid: this.sid, model: this.model, file, bytes: copy }, [copy.buffer]);
         const m = await reply;
         if (!m.ok)
             throw deserializeError(m.error);
@@ -53086,8 +53100,9 @@ class PoolSession {
     }
     async header(shard, h, fileSize) {
         const json = own(h.json);
-        const reply = this.pool.reply(this.slot, `${this.sid}:p:${shard}`);
-        this.pool.post(this.slot, { t: "header", sid: this.sid, model: this.model, shard, headerLength: h.headerLength, fileSize, json }, [json.buffer]);
+        const slot = this.handOver(json.byteLength);
+        const reply = this.pool.reply(slot, `${this.sid}:p:${shard}`);
+        this.pool.post(slot, { t: "header", sid: this.sid, model: this.model, shard, headerLength: h.headerLength, fileSize, json }, [json.buffer]);
         const m = await reply;
         if (!m.ok)
             throw deserializeError(m.error);
@@ -53114,7 +53129,7 @@ class PoolSession {
             return unknownFingerprint(this.model, { ...meta, sha: ex.raw.resolved.sha, format: ex.raw.format }, e.toJSON(), net);
         }
         finally {
-            this.pool.release(slot, this.sid);
+            this.pool.release(slot, this.sid, this.bytes);
         }
     }
     /** Done with the model: a session that never finished (the read failed) is dropped in the worker. */
@@ -53125,7 +53140,7 @@ class PoolSession {
         if (this.worker === null)
             return; // never reached a worker
         this.pool.post(this.worker, { t: "drop", sid: this.sid });
-        this.pool.release(this.worker, this.sid);
+        this.pool.release(this.worker, this.sid, this.bytes);
     }
 }
 
@@ -89351,6 +89366,33 @@ function comparePairs(fps, pairs, opts = {}) {
     };
     return pairs.map(({ target, proxy }) => ctx.compare(get(proxy), get(target)));
 }
+/**
+ * Full comparisons of the given (proxy, target) pairs of these fingerprints, in the given order:
+ * each fingerprint is prepared once, not once per pair (what compareFingerprints would do).
+ */
+function compareSelected(fps, pairs, opts = {}) {
+    const ctx = new verdict_CompareContext(opts);
+    const byId = new Map(fps.map((fp) => [fp.model, fp]));
+    const prepared = new Map();
+    const get = (id) => {
+        let p = prepared.get(id);
+        if (p === undefined) {
+            const fp = byId.get(id);
+            if (!fp)
+                return null;
+            prepared.set(id, (p = ctx.prepare(fp)));
+        }
+        return p;
+    };
+    const out = [];
+    for (const [proxy, target] of pairs) {
+        const p = get(proxy);
+        const t = get(target);
+        if (p && t)
+            out.push(ctx.compare(p, t));
+    }
+    return out;
+}
 /** Full comparisons of every ordered pair (proxy != target), grouped by target in input order. For small zoos; see verdictMatrix. */
 function compareAllPairs(fps, opts = {}) {
     const ctx = new CompareContext(opts);
@@ -90212,16 +90254,15 @@ function analyze(manifest, scan, opts = {}) {
         return { ...c, require: p.require, ok: meetsRequirement(c.verdict, req), line: p.line, col: p.col };
     });
     const matrix = verdictMatrix(fps, copts);
-    // Plans need full comparisons only where a proxy can cover a target.
-    const planComps = [];
+    // Plans need full comparisons only where a proxy can cover a target (each fingerprint prepared once).
+    const covering = [];
     for (const cell of matrix) {
         if (cell.verdict !== "FULL_SUBSTITUTE" && cell.verdict !== "PARTIAL_SUBSTITUTE")
             continue;
-        const p = byId.get(cell.proxy);
-        const t = byId.get(cell.target);
-        if (p && t)
-            planComps.push(compareFingerprints(p, t, copts));
+        if (byId.has(cell.proxy) && byId.has(cell.target))
+            covering.push([cell.proxy, cell.target]);
     }
+    const planComps = compareSelected(fps, covering, copts);
     const plans = planAll(fps, planComps, { seqLen: opts.seqLen });
     const lines = {};
     const tags = {};

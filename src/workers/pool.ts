@@ -70,6 +70,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   open: Set<number>;
+  /** Bytes handed to this worker for models not finished yet: its backlog, roughly. */
+  load: number;
   dead: StandinError | null;
 }
 
@@ -92,7 +94,7 @@ export class AnalysisPool {
         // V8's default (16 MB semi-spaces on 64-bit) promotes many of them and collects often.
         resourceLimits: { maxYoungGenerationSizeMb: Number(process.env["STANDIN_WORKER_YOUNG_MB"] ?? 64) },
       });
-      const slot: Slot = { worker, open: new Set(), dead: null };
+      const slot: Slot = { worker, open: new Set(), load: 0, dead: null };
       worker.on("message", (m: FromWorker) => this.onMessage(m));
       const fail = (why: string): void => {
         if (slot.dead) return;
@@ -119,11 +121,15 @@ export class AnalysisPool {
     return new PoolSession(this, this.nextSid++, model, supported);
   }
 
-  /** @internal The worker of a session: the one with the fewest open sessions when it first needs one. */
+  /**
+   * @internal The worker of a session, chosen when it first needs one: the one with the smallest
+   * backlog (bytes of unfinished models), so that the big models spread over the workers and no
+   * worker is left with a long tail while the others idle.
+   */
   assign(sid: number): Slot {
     if (this.slots.length === 0) this.startWorkers();
     const live = this.slots.filter((s) => !s.dead);
-    const slot = (live.length > 0 ? live : this.slots).reduce((a, b) => (b.open.size < a.open.size ? b : a));
+    const slot = (live.length > 0 ? live : this.slots).reduce((a, b) => (b.load < a.load ? b : a));
     slot.open.add(sid);
     return slot;
   }
@@ -145,9 +151,10 @@ export class AnalysisPool {
     return new Promise((resolve) => this.waiting.set(key, { resolve }));
   }
 
-  /** @internal The session is over: no more replies are awaited. */
-  release(slot: Slot, sid: number): void {
+  /** @internal The session is over (its `bytes` leave the worker's backlog): no more replies are awaited. */
+  release(slot: Slot, sid: number, bytes: number): void {
     slot.open.delete(sid);
+    slot.load -= bytes;
     for (const key of [...this.waiting.keys()]) if (key.startsWith(`${sid}:`)) this.waiting.delete(key);
   }
 
@@ -178,6 +185,8 @@ function own(bytes: Uint8Array): Uint8Array {
 export class PoolSession implements Offload {
   private finished = false;
   private worker: Slot | null = null;
+  /** Bytes handed over so far (the index and the headers). */
+  private bytes = 0;
   /** Set once finish() returns: the integrity base and engine gaps built with the fingerprint. */
   result: RemoteAnalysis | null = null;
   /** Tensors in the headers parsed so far. */
@@ -194,10 +203,18 @@ export class PoolSession implements Offload {
     return (this.worker ??= this.pool.assign(this.sid));
   }
 
+  private handOver(n: number): Slot {
+    const slot = this.slot;
+    this.bytes += n;
+    slot.load += n;
+    return slot;
+  }
+
   async index(bytes: Uint8Array, file: string): Promise<{ shards: string[]; plan: Record<string, ShardPlan>; findings: Finding[] }> {
     const copy = own(bytes);
-    const reply = this.pool.reply(this.slot, `${this.sid}:index`);
-    this.pool.post(this.slot, { t: "index", sid: this.sid, model: this.model, file, bytes: copy }, [copy.buffer as ArrayBuffer]);
+    const slot = this.handOver(copy.byteLength);
+    const reply = this.pool.reply(slot, `${this.sid}:index`);
+    this.pool.post(slot, { t: "index", sid: this.sid, model: this.model, file, bytes: copy }, [copy.buffer as ArrayBuffer]);
     const m = await reply;
     if (!m.ok) throw deserializeError(m.error);
     if (m.t !== "index") throw new Error("analysis worker: unexpected reply");
@@ -206,8 +223,9 @@ export class PoolSession implements Offload {
 
   async header(shard: string, h: SafetensorsHeaderBytes, fileSize: number | null): Promise<void> {
     const json = own(h.json);
-    const reply = this.pool.reply(this.slot, `${this.sid}:p:${shard}`);
-    this.pool.post(this.slot, { t: "header", sid: this.sid, model: this.model, shard, headerLength: h.headerLength, fileSize, json }, [json.buffer as ArrayBuffer]);
+    const slot = this.handOver(json.byteLength);
+    const reply = this.pool.reply(slot, `${this.sid}:p:${shard}`);
+    this.pool.post(slot, { t: "header", sid: this.sid, model: this.model, shard, headerLength: h.headerLength, fileSize, json }, [json.buffer as ArrayBuffer]);
     const m = await reply;
     if (!m.ok) throw deserializeError(m.error);
     if (m.t === "parsed") this.tensorCount += m.tensors;
@@ -229,7 +247,7 @@ export class PoolSession implements Offload {
       const e = toStandinError(err, { model: this.model });
       return unknownFingerprint(this.model, { ...meta, sha: ex.raw.resolved.sha, format: ex.raw.format }, e.toJSON(), net);
     } finally {
-      this.pool.release(slot, this.sid);
+      this.pool.release(slot, this.sid, this.bytes);
     }
   }
 
@@ -239,6 +257,6 @@ export class PoolSession implements Offload {
     this.finished = true;
     if (this.worker === null) return; // never reached a worker
     this.pool.post(this.worker, { t: "drop", sid: this.sid });
-    this.pool.release(this.worker, this.sid);
+    this.pool.release(this.worker, this.sid, this.bytes);
   }
 }
