@@ -41,6 +41,7 @@ import { buildSyntheticRepo } from "./hub/corpus-repos.js";
 import { RepoStore, rawSafetensors } from "./hub/repo-store.js";
 import { startHubServer, type HubServer } from "./hub/server.js";
 import { synthesizeTensors, tinyConfig } from "./hub/synth.js";
+import { contiguousHeader, writeDeepHeader, writeDeepIndex, writeDuplicateTensors, writeOverlap } from "./support/broken-repos.js";
 import { deepseek2Like, writeGguf } from "./support/gguf-writer.js";
 
 const TOKEN = "hf_hostileTestTokenEEEEEEEEEEEEEEEEEEEE";
@@ -63,17 +64,7 @@ function commit(id: string, build: (c: ReturnType<ReturnType<RepoStore["repo"]>[
   c.finish({ ref: "main" });
 }
 
-/** A safetensors header object with contiguous offsets for these tensors. */
-function header(tensors: { name: string; dtype: string; shape: number[] }[]): { json: Record<string, unknown>; dataBytes: number } {
-  const json: Record<string, unknown> = { __metadata__: { format: "pt" } };
-  let at = 0;
-  for (const t of tensors) {
-    const bytes = (t.shape.reduce((a, b) => a * b, 1) * (t.dtype === "F32" ? 32 : 16)) / 8;
-    json[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [at, at + bytes] };
-    at += bytes;
-  }
-  return { json, dataBytes: at };
-}
+const header = contiguousHeader;
 
 /** Redirect some Hub URLs elsewhere, at the transport (what a compromised or misconfigured mirror does). */
 function redirectingFetch(): typeof fetch {
@@ -143,15 +134,8 @@ beforeAll(async () => {
     // N = 99,000,000: a JSON-looking start, then zeros (a sparse file)
     c.writeSparse("model.safetensors", Buffer.concat([u64le(99_000_000n), Buffer.from('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},')]), 8 + 99_000_000 + 4, { lfs: true });
   });
-  commit("hostile/header-deep", (c) => {
-    c.writeFile("config.json", cfgText);
-    c.writeRaw("model.safetensors", rawSafetensors(`{"a":${"[".repeat(100_000)}${"]".repeat(100_000)}}`), { lfs: true });
-  });
-  commit("hostile/index-deep", (c) => {
-    c.writeFile("config.json", cfgText);
-    c.writeFile("model.safetensors.index.json", `{"metadata":{"total_size":8},"weight_map":${'{"a":'.repeat(100_000)}"model-00001-of-00001.safetensors"${"}".repeat(100_000)}}`);
-    c.writeRaw("model-00001-of-00001.safetensors", rawSafetensors(header([{ name: "a", dtype: "F32", shape: [2] }]).json, { dataBytes: 8 }), { lfs: true });
-  });
+  commit("hostile/header-deep", (c) => writeDeepHeader(c, cfgText, 100_000));
+  commit("hostile/index-deep", (c) => writeDeepIndex(c, cfgText, 100_000));
   commit("hostile/config-deep", (c) => {
     const depth = 1_000_000;
     c.writeFile("config.json", `${cfgText.slice(0, -1)},"deep":${"[".repeat(depth)}${"]".repeat(depth)},"rope_scaling":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}`);
@@ -166,27 +150,8 @@ beforeAll(async () => {
       c.writeRaw("model-00001-of-00002.safetensors", rawSafetensors(header([{ name: "a", dtype: "F32", shape: [2] }]).json, { dataBytes: 8 }), { lfs: true });
     });
   }
-  commit("hostile/duplicate-tensors", (c) => {
-    c.writeFile("config.json", cfgText);
-    const h1 = header(tiny);
-    // the same name twice inside one header (JSON keeps the last), and again in the second shard
-    const dupText = JSON.stringify(h1.json).replace(/^\{/, `{${JSON.stringify(tiny[0]!.name)}:{"dtype":"BF16","shape":[1],"data_offsets":[0,2]},`);
-    c.writeRaw("model-00001-of-00002.safetensors", rawSafetensors(dupText, { dataBytes: h1.dataBytes }), { lfs: true });
-    // shard 2 holds its own tensor and, again, one of shard 1's
-    const h2 = header([{ name: "model.extra.weight", dtype: "BF16", shape: [4] }, tiny[1]!]);
-    c.writeRaw("model-00002-of-00002.safetensors", rawSafetensors(h2.json, { dataBytes: h2.dataBytes }), { lfs: true });
-    const wm: Record<string, string> = { "model.extra.weight": "model-00002-of-00002.safetensors" };
-    for (const t of tiny) wm[t.name] = "model-00001-of-00002.safetensors";
-    c.writeJson("model.safetensors.index.json", { metadata: { total_size: h1.dataBytes }, weight_map: wm });
-  });
-  commit("hostile/overlap", (c) => {
-    c.writeFile("config.json", cfgText);
-    const h = header(tiny);
-    const names = tiny.map((t) => t.name);
-    const second = h.json[names[1]!] as { data_offsets: [number, number] };
-    second.data_offsets = [second.data_offsets[0] - 4, second.data_offsets[1] - 4];
-    c.writeRaw("model.safetensors", rawSafetensors(h.json, { dataBytes: h.dataBytes }), { lfs: true });
-  });
+  commit("hostile/duplicate-tensors", (c) => writeDuplicateTensors(c, cfgText, tiny));
+  commit("hostile/overlap", (c) => writeOverlap(c, cfgText, tiny));
   commit("hostile/config-10gb", (c) => {
     c.writeSparse("config.json", Buffer.from(`{"model_type":"llama","pad":"`), 10_000_000_000, { lfs: true });
   });

@@ -19,6 +19,7 @@ import { buildSyntheticRepo } from "./hub/corpus-repos.js";
 import { RepoStore, rawSafetensors } from "./hub/repo-store.js";
 import { startHubServer, type HubServer } from "./hub/server.js";
 import { tinyConfig } from "./hub/synth.js";
+import { contiguousHeader, writeDeepHeader, writeDeepIndex, writeDuplicateTensors, writeOverlap } from "./support/broken-repos.js";
 
 const NOW = new Date("2026-12-06T00:00:00Z");
 let tmp: string;
@@ -26,17 +27,7 @@ let demo: HubServer;
 let broken: HubServer;
 let demoManifest: Manifest;
 
-/** A safetensors header object with contiguous offsets for these tensors. */
-function header(tensors: { name: string; dtype: string; shape: number[] }[]): { json: Record<string, unknown>; dataBytes: number } {
-  const json: Record<string, unknown> = { __metadata__: { format: "pt" } };
-  let at = 0;
-  for (const t of tensors) {
-    const bytes = t.shape.reduce((a, b) => a * b, 1) * 2;
-    json[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [at, at + bytes] };
-    at += bytes;
-  }
-  return { json, dataBytes: at };
-}
+const header = contiguousHeader;
 
 const BROKEN_IDS = ["bad/header-deep", "bad/index-deep", "bad/duplicates", "bad/overlap", "bad/traversal", "bad/header-truncated", "ok/tiny", "ok/sharded"];
 
@@ -58,33 +49,10 @@ beforeAll(async () => {
     { name: "model.layers.0.self_attn.q_proj.weight", dtype: "BF16", shape: [4, 4] },
     { name: "model.norm.weight", dtype: "BF16", shape: [4] },
   ];
-  commit("bad/header-deep", (c) => {
-    c.writeFile("config.json", cfgText);
-    c.writeRaw("model.safetensors", rawSafetensors(`{"a":${"[".repeat(10_000)}${"]".repeat(10_000)}}`), { lfs: true });
-  });
-  commit("bad/index-deep", (c) => {
-    c.writeFile("config.json", cfgText);
-    c.writeFile("model.safetensors.index.json", `{"metadata":{"total_size":8},"weight_map":${'{"a":'.repeat(10_000)}"model-00001-of-00001.safetensors"${"}".repeat(10_000)}}`);
-    c.writeRaw("model-00001-of-00001.safetensors", rawSafetensors(header([{ name: "a", dtype: "F32", shape: [2] }]).json, { dataBytes: 8 }), { lfs: true });
-  });
-  commit("bad/duplicates", (c) => {
-    c.writeFile("config.json", cfgText);
-    const h1 = header(tiny);
-    const dupText = JSON.stringify(h1.json).replace(/^\{/, `{${JSON.stringify(tiny[0]!.name)}:{"dtype":"BF16","shape":[1],"data_offsets":[0,2]},`);
-    c.writeRaw("model-00001-of-00002.safetensors", rawSafetensors(dupText, { dataBytes: h1.dataBytes }), { lfs: true });
-    const h2 = header([{ name: "model.extra.weight", dtype: "BF16", shape: [4] }, tiny[1]!]);
-    c.writeRaw("model-00002-of-00002.safetensors", rawSafetensors(h2.json, { dataBytes: h2.dataBytes }), { lfs: true });
-    const wm: Record<string, string> = { "model.extra.weight": "model-00002-of-00002.safetensors" };
-    for (const t of tiny) wm[t.name] = "model-00001-of-00002.safetensors";
-    c.writeJson("model.safetensors.index.json", { metadata: { total_size: h1.dataBytes }, weight_map: wm });
-  });
-  commit("bad/overlap", (c) => {
-    c.writeFile("config.json", cfgText);
-    const h = header(tiny);
-    const second = h.json[tiny[1]!.name] as { data_offsets: [number, number] };
-    second.data_offsets = [second.data_offsets[0] - 4, second.data_offsets[1] - 4];
-    c.writeRaw("model.safetensors", rawSafetensors(h.json, { dataBytes: h.dataBytes }), { lfs: true });
-  });
+  commit("bad/header-deep", (c) => writeDeepHeader(c, cfgText, 10_000));
+  commit("bad/index-deep", (c) => writeDeepIndex(c, cfgText, 10_000));
+  commit("bad/duplicates", (c) => writeDuplicateTensors(c, cfgText, tiny));
+  commit("bad/overlap", (c) => writeOverlap(c, cfgText, tiny));
   commit("bad/traversal", (c) => {
     c.writeFile("config.json", cfgText);
     c.writeJson("model.safetensors.index.json", { metadata: { total_size: 8 }, weight_map: { a: "model-00001-of-00002.safetensors", b: "../../../etc/passwd.safetensors" } });
