@@ -5,7 +5,7 @@
  */
 import type { NormalizedConfig } from "../fingerprint/config.js";
 import { indexTensors, type ModuleIndex } from "../atlas/module-index.js";
-import { TOWER_KINDS, type TensorClass } from "../fingerprint/tensors.js";
+import { tensorIndex, TOWER_KINDS, type TensorClass } from "../fingerprint/tensors.js";
 import type { Finding, FormatKind, WeightFormat } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { finding, type IntegrityCode } from "./codes.js";
@@ -51,17 +51,30 @@ const MTP_REL = /\.\{L\}\.(?:.*\.)?(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/;
 
 export function buildView(model: string, tensors: readonly TensorRecord[], norm: NormalizedConfig | null, wf: WeightFormat | null, format: FormatKind | null): ModelView {
   const ix = indexTensors(tensors);
+  // The normalized names the fingerprint build already made for this very list (tensorIndex is
+  // memoized by the array): the same result as the module index's normalize(mod, leaf), no new strings.
+  const normalized = tensorIndex(tensors).names;
   const out: TensorView[] = new Array(tensors.length);
   const stacks = new Map<string, Set<number>>();
+  /** key -> its layer stack (the part before `.{L}`), computed once per distinct key. */
+  const stackOf = new Map<string, string | null>();
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i]!;
     const cls: TensorClass = ix.cls[i]!;
     const mod = ix.mod[i]!;
     const leaf = ix.leaf[i]!;
-    const nn = ix.index.normalize(mod, leaf);
+    const nn = normalized[i]!;
     const tower = TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role);
-    const li = nn.layer !== null ? nn.key.indexOf(".{L}") : -1;
-    const stack = li >= 0 ? nn.key.slice(0, li) : null;
+    let stack: string | null = null;
+    if (nn.layer !== null) {
+      const known = stackOf.get(nn.key);
+      if (known !== undefined) stack = known;
+      else {
+        const li = nn.key.indexOf(".{L}");
+        stack = li >= 0 ? nn.key.slice(0, li) : null;
+        stackOf.set(nn.key, stack);
+      }
+    }
     if (stack !== null && !tower) {
       let s = stacks.get(stack);
       if (!s) stacks.set(stack, (s = new Set()));
@@ -98,9 +111,15 @@ export function buildView(model: string, tensors: readonly TensorRecord[], norm:
   }
   const mainIdx: number[] = [];
   const mtpIdx: number[] = [];
+  const mtpKey = new Map<string, boolean>();
+  const isMtpKey = (key: string): boolean => {
+    let v = mtpKey.get(key);
+    if (v === undefined) mtpKey.set(key, (v = MTP_REL.test(key)));
+    return v;
+  };
   for (const l of [...layers.keys()].sort((a, b) => a - b)) {
     const arr = layers.get(l)!;
-    if (arr.some((v) => MTP_REL.test(v.key))) mtpIdx.push(l);
+    if (arr.some((v) => isMtpKey(v.key))) mtpIdx.push(l);
     else mainIdx.push(l);
   }
   return { model, format, tensors: out, norm, wf, stack, layers, mainIdx, mtpIdx, stacks, modules: ix.index };
