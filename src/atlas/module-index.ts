@@ -119,6 +119,7 @@ export function indexTensors(tensors: readonly Pick<TensorRecord, "name" | "dtyp
   const absId = new Map<string, number>();
   const nodeAbs: number[] = [];
   const leafIds = new Map<string, number>();
+  const leafStrings: string[] = [];
   const dtypeIds = new Map<string, number>();
   const idFor = (m: Map<string, number>, k: string): number => {
     let v = m.get(k);
@@ -144,10 +145,12 @@ export function indexTensors(tensors: readonly Pick<TensorRecord, "name" | "dtyp
       lastPath = id === 0 ? "\u0000" : index.entries[id]!.path;
     }
     mod[i] = id;
-    leafOf[i] = leaf;
     let a = nodeAbs[id];
     if (a === undefined) nodeAbs[id] = a = idFor(absId, index.entries[id]!.key);
     const li = idFor(leafIds, leaf);
+    // one string per distinct leaf: later lookups by leaf (integrity checks) reuse its hash
+    if (li === leafStrings.length) leafStrings.push(leaf);
+    leafOf[i] = leafStrings[li]!;
     const di = idFor(dtypeIds, t.dtype);
     leafId[i] = li;
     dtypeId[i] = di;

@@ -1223,6 +1223,7 @@ export function featuresFromTensors(
   const infos: TInfo[] = [];
   const towers = new Set<string>();
   const ix = tensorIndex(tensors);
+  const stackRel = new Map<string, readonly [string | null, string]>();
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i] as TensorRecord;
     const nn = ix.names[i] as NormalizedName;
@@ -1231,9 +1232,19 @@ export function featuresFromTensors(
       towers.add(cls.kind);
       continue;
     }
-    const li = nn.key.indexOf(".{L}");
-    const stack = nn.layer !== null && li >= 0 ? nn.key.slice(0, li) : null;
-    const rel = stack !== null ? nn.key.slice(li + 5) : nn.key;
+    // stack and rel follow from the key: sliced once per distinct key
+    let stack: string | null = null;
+    let rel = nn.key;
+    if (nn.layer !== null) {
+      let sr = stackRel.get(nn.key);
+      if (sr === undefined) {
+        const li = nn.key.indexOf(".{L}");
+        sr = li >= 0 ? [nn.key.slice(0, li), nn.key.slice(li + 5)] : [null, nn.key];
+        stackRel.set(nn.key, sr);
+      }
+      stack = sr[0];
+      rel = sr[1];
+    }
     infos.push({ t, key: nn.key, layer: nn.layer, expert: nn.expert, cls, stack, rel });
   }
   const modality: string[] = [];

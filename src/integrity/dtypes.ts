@@ -119,7 +119,11 @@ export function checkDtypes(view: ModelView): Finding[] {
   const mods = new Map<number | string, Mod>();
   let seen = 0;
   for (const v of view.tensors) {
-    const [m, bit] = splitLeaf(v);
+    // the common leaves first, without building a [module, bit] pair per tensor
+    const last = v.leaf;
+    let m: number | string = v.mod;
+    let bit = LEAF_BITS.get(last) ?? 0;
+    if (bit === 0 || last === "scales") [m, bit] = splitLeaf(v);
     if (bit === 0) continue;
     let mod = mods.get(m);
     if (!mod) mods.set(m, (mod = { flags: 0, by: new Map() }));
