@@ -174,6 +174,21 @@ function table(rows: string[][]): string {
 interface PhaseRecord {
   client: PhaseResult;
   server: ServerStats;
+  /** Machine speed just before the phase: ms for a fixed integer loop (speedProbe). */
+  probeMs: number;
+}
+
+/**
+ * A fixed CPU-bound loop (3e8 integer additions), timed: the shared machine's speed changes by a
+ * third within minutes, and the load average does not show it. Lower is faster; compare phases
+ * and runs with it in mind.
+ */
+function speedProbe(): number {
+  const t = process.hrtime.bigint();
+  let x = 0;
+  for (let i = 0; i < 3e8; i++) x = (x + i) | 0;
+  if (x === 1) console.log(""); // keep the loop
+  return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
 interface Target {
@@ -235,14 +250,15 @@ async function main(): Promise<void> {
 
     const phase = async (name: string, spec: PhaseSpec): Promise<PhaseRecord> => {
       await hub.call({ cmd: "reset" });
+      const probeMs = speedProbe();
       process.stdout.write(`  ${name}... `);
       const client = await runPhase(spec, work, name);
       const server = await hub.stats();
       console.log(
         `${fmtMs(client.wallMs)} (CPU ${fmtMs(client.cpuMs)}; Hub process CPU ${fmtMs(server.cpuMs)}), ${fmtInt(client.requests)} requests, ${fmtMB(client.bytes)}, ` +
-          `peak RSS ${fmtMB(client.peakRssBytes)}, load average ${client.loadAvg.toFixed(1)}`,
+          `peak RSS ${fmtMB(client.peakRssBytes)}, load average ${client.loadAvg.toFixed(1)}, speed probe ${Math.round(probeMs)} ms`,
       );
-      return { client, server };
+      return { client, server, probeMs };
     };
     const fpFile = path.join(work, "fingerprints.json");
     const standin = (name: string, extra: Partial<Extract<PhaseSpec, { kind: "standin" }>> = {}): Promise<PhaseRecord> =>
@@ -420,7 +436,7 @@ async function main(): Promise<void> {
     const strip = (r: PhaseRecord): Record<string, unknown> => {
       const { models: perModel, ...rest } = r.client;
       const top = [...perModel].sort((a, b) => b.requests - a.requests).slice(0, 5);
-      return { ...rest, server: r.server, failures: perModel.filter((m) => !m.ok).length, heaviestModels: top.map((m) => ({ model: m.model, requests: m.requests, bytes: m.bytes })) };
+      return { ...rest, speedProbeMs: Math.round(r.probeMs), server: r.server, failures: perModel.filter((m) => !m.ok).length, heaviestModels: top.map((m) => ({ model: m.model, requests: m.requests, bytes: m.bytes })) };
     };
     const results = {
       schema: "standin-bench/1",

@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "43a116675a30e04c";
+const BUILD_ID = "0d0adc1ab9cb3cc0";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -48819,6 +48819,7 @@ function featuresFromTensors(tensors, signature, hint = {}) {
     const infos = [];
     const towers = new Set();
     const ix = tensorIndex(tensors);
+    const stackRel = new Map();
     for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i];
         const nn = ix.names[i];
@@ -48827,9 +48828,19 @@ function featuresFromTensors(tensors, signature, hint = {}) {
             towers.add(cls.kind);
             continue;
         }
-        const li = nn.key.indexOf(".{L}");
-        const stack = nn.layer !== null && li >= 0 ? nn.key.slice(0, li) : null;
-        const rel = stack !== null ? nn.key.slice(li + 5) : nn.key;
+        // stack and rel follow from the key: sliced once per distinct key
+        let stack = null;
+        let rel = nn.key;
+        if (nn.layer !== null) {
+            let sr = stackRel.get(nn.key);
+            if (sr === undefined) {
+                const li = nn.key.indexOf(".{L}");
+                sr = li >= 0 ? [nn.key.slice(0, li), nn.key.slice(li + 5)] : [null, nn.key];
+                stackRel.set(nn.key, sr);
+            }
+            stack = sr[0];
+            rel = sr[1];
+        }
         infos.push({ t, key: nn.key, layer: nn.layer, expert: nn.expert, cls, stack, rel });
     }
     const modality = [];
@@ -69263,17 +69274,20 @@ function parseSafetensorsIndex(bytes, ctx) {
     const shards = [];
     const seenShards = new Set();
     const entries = wm;
+    let lastShard = null;
     for (const tensor in entries) {
         const shard = entries[tensor];
         if (typeof shard !== "string") {
             fatal("index_bad_weight_map", `weight_map entry of tensor ${JSON.stringify(tensor)} is a JSON ${jsonType(shard)} (${preview(shard)}), not a file name`);
         }
         const s = shard;
-        if (!seenShards.has(s)) {
+        // consecutive entries mostly name the same shard: compare with the last one before hashing
+        if (s !== lastShard && !seenShards.has(s)) {
             assertSafeShardName(s, { file: ctx.file, model: ctx.model, tensor });
             seenShards.add(s);
             shards.push(s);
         }
+        lastShard = s;
         weightMap.set(tensor, s);
     }
     const sink = new FindingSink(ctx.file, ctx.maxFindingsPerCode);
@@ -83952,6 +83966,7 @@ function indexTensors(tensors) {
     const absId = new Map();
     const nodeAbs = [];
     const leafIds = new Map();
+    const leafStrings = [];
     const dtypeIds = new Map();
     const idFor = (m, k) => {
         let v = m.get(k);
@@ -83979,11 +83994,14 @@ function indexTensors(tensors) {
             lastPath = id === 0 ? "\u0000" : index.entries[id].path;
         }
         mod[i] = id;
-        leafOf[i] = leaf;
         let a = nodeAbs[id];
         if (a === undefined)
             nodeAbs[id] = a = idFor(absId, index.entries[id].key);
         const li = idFor(leafIds, leaf);
+        // one string per distinct leaf: later lookups by leaf (integrity checks) reuse its hash
+        if (li === leafStrings.length)
+            leafStrings.push(leaf);
+        leafOf[i] = leafStrings[li];
         const di = idFor(dtypeIds, t.dtype);
         leafId[i] = li;
         dtypeId[i] = di;
@@ -84007,17 +84025,31 @@ function indexTensors(tensors) {
 const MTP_REL = /\.\{L\}\.(?:.*\.)?(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/;
 function buildView(model, tensors, norm, wf, format) {
     const ix = indexTensors(tensors);
+    // The normalized names the fingerprint build already made for this very list (tensorIndex is
+    // memoized by the array): the same result as the module index's normalize(mod, leaf), no new strings.
+    const normalized = tensorIndex(tensors).names;
     const out = new Array(tensors.length);
     const stacks = new Map();
+    /** key -> its layer stack (the part before `.{L}`), computed once per distinct key. */
+    const stackOf = new Map();
     for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i];
         const cls = ix.cls[i];
         const mod = ix.mod[i];
         const leaf = ix.leaf[i];
-        const nn = ix.index.normalize(mod, leaf);
+        const nn = normalized[i];
         const tower = TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role);
-        const li = nn.layer !== null ? nn.key.indexOf(".{L}") : -1;
-        const stack = li >= 0 ? nn.key.slice(0, li) : null;
+        let stack = null;
+        if (nn.layer !== null) {
+            const known = stackOf.get(nn.key);
+            if (known !== undefined)
+                stack = known;
+            else {
+                const li = nn.key.indexOf(".{L}");
+                stack = li >= 0 ? nn.key.slice(0, li) : null;
+                stackOf.set(nn.key, stack);
+            }
+        }
         if (stack !== null && !tower) {
             let s = stacks.get(stack);
             if (!s)
@@ -84057,9 +84089,16 @@ function buildView(model, tensors, norm, wf, format) {
     }
     const mainIdx = [];
     const mtpIdx = [];
+    const mtpKey = new Map();
+    const isMtpKey = (key) => {
+        let v = mtpKey.get(key);
+        if (v === undefined)
+            mtpKey.set(key, (v = MTP_REL.test(key)));
+        return v;
+    };
     for (const l of [...layers.keys()].sort((a, b) => a - b)) {
         const arr = layers.get(l);
-        if (arr.some((v) => MTP_REL.test(v.key)))
+        if (arr.some((v) => isMtpKey(v.key)))
             mtpIdx.push(l);
         else
             mainIdx.push(l);
@@ -84780,7 +84819,12 @@ function checkDtypes(view) {
     const mods = new Map();
     let seen = 0;
     for (const v of view.tensors) {
-        const [m, bit] = splitLeaf(v);
+        // the common leaves first, without building a [module, bit] pair per tensor
+        const last = v.leaf;
+        let m = v.mod;
+        let bit = LEAF_BITS.get(last) ?? 0;
+        if (bit === 0 || last === "scales")
+            [m, bit] = splitLeaf(v);
         if (bit === 0)
             continue;
         let mod = mods.get(m);
