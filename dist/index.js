@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "0d0adc1ab9cb3cc0";
+const BUILD_ID = "8892ab1b5e655f28";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -48533,6 +48533,21 @@ function classifyRecord(t) {
         return { kind: "quant_scale", role: c.role, leaf: "quant" };
     return c;
 }
+/**
+ * A normalized name cut at its layer: [the stack (the key before `.{L}`), the rest after it], or
+ * [null, key] outside layers. Sliced once per distinct key of the list (memoized in its index).
+ */
+function keySplit(ix, nn) {
+    if (nn.layer === null)
+        return [null, nn.key];
+    let sr = ix.splits.get(nn.key);
+    if (sr === undefined) {
+        const li = nn.key.indexOf(".{L}");
+        sr = li >= 0 ? [nn.key.slice(0, li), nn.key.slice(li + 5)] : [null, nn.key];
+        ix.splits.set(nn.key, sr);
+    }
+    return sr;
+}
 const TENSOR_INDEX = new WeakMap();
 function tensorIndex(tensors) {
     const hit = TENSOR_INDEX.get(tensors);
@@ -48563,7 +48578,7 @@ function tensorIndex(tensors) {
         }
         classes[i] = c;
     }
-    const ix = { names, classes, nameClasses };
+    const ix = { names, classes, nameClasses, splits: new Map() };
     TENSOR_INDEX.set(tensors, ix);
     return ix;
 }
@@ -48819,7 +48834,6 @@ function featuresFromTensors(tensors, signature, hint = {}) {
     const infos = [];
     const towers = new Set();
     const ix = tensorIndex(tensors);
-    const stackRel = new Map();
     for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i];
         const nn = ix.names[i];
@@ -48828,19 +48842,7 @@ function featuresFromTensors(tensors, signature, hint = {}) {
             towers.add(cls.kind);
             continue;
         }
-        // stack and rel follow from the key: sliced once per distinct key
-        let stack = null;
-        let rel = nn.key;
-        if (nn.layer !== null) {
-            let sr = stackRel.get(nn.key);
-            if (sr === undefined) {
-                const li = nn.key.indexOf(".{L}");
-                sr = li >= 0 ? [nn.key.slice(0, li), nn.key.slice(li + 5)] : [null, nn.key];
-                stackRel.set(nn.key, sr);
-            }
-            stack = sr[0];
-            rel = sr[1];
-        }
+        const [stack, rel] = keySplit(ix, nn);
         infos.push({ t, key: nn.key, layer: nn.layer, expert: nn.expert, cls, stack, rel });
     }
     const modality = [];
@@ -52900,10 +52902,9 @@ const WORKER_MARK = "standinAnalysisWorker";
 /** An error as it crosses the thread boundary: its class, code, message, model, file and hint. */
 function serializeError(err) {
     if (err instanceof StandinError) {
-        const kind = err instanceof errors_FormatError ? "format" : err instanceof HubError ? "hub" : "standin";
-        return { kind, code: err.code, message: err.message, model: err.model, file: err.file, hint: err.hint };
+        return { kind: err instanceof errors_FormatError ? "format" : "standin", code: err.code, message: err.message, model: err.model, file: err.file, hint: err.hint };
     }
-    return { kind: "other", code: "internal", message: err instanceof Error ? err.message : String(err) };
+    return { kind: "standin", code: "internal", message: err instanceof Error ? err.message : String(err) };
 }
 /** The same error on this side (a FormatError stays a FormatError: integrity reads its code). */
 function deserializeError(e) {
@@ -69652,13 +69653,23 @@ async function readSafetensorsHeaderBytes(get, opts) {
  * A little slack keeps the one-request common case without reading much tensor data.
  */
 function estimateHeaderBytes(tensorNames) {
-    return Math.ceil(rawHeaderEstimate(tensorNames) * 1.1) + 512;
+    return withSlack(rawHeaderEstimate(tensorNames));
+}
+/** The static estimate from a raw one: 10 % + 512 bytes of slack. */
+function withSlack(raw) {
+    return Math.ceil(raw * 1.1) + 512;
+}
+/** What the raw estimate counts for the header around its entries (braces, `__metadata__`). */
+const RAW_HEADER_BASE = 64;
+/** What the raw estimate counts for one entry of this tensor name. */
+function rawEntryEstimate(tensorName) {
+    return tensorName.length + 80;
 }
 /** The header size the tensor names predict before any slack: 64 + sum(name + 80). */
 function rawHeaderEstimate(tensorNames) {
-    let n = 64; // braces, __metadata__
+    let n = RAW_HEADER_BASE;
     for (const name of tensorNames)
-        n += name.length + 80;
+        n += rawEntryEstimate(name);
     return n;
 }
 /**
@@ -69689,7 +69700,7 @@ class HeaderSizeLearner {
     /** The same, from the raw estimate of the shard's entries (rawHeaderEstimate). */
     estimateRaw(raw) {
         if (!this.learned)
-            return Math.ceil(raw * 1.1) + 512;
+            return withSlack(raw);
         return Math.ceil(raw * this.ratio * (1 + HeaderSizeLearner.MARGIN) + this.excess) + HeaderSizeLearner.PAD;
     }
     /** Record the real header length N of a shard whose index lists these tensor names. */
@@ -69952,11 +69963,11 @@ async function acquire(src, opts) {
     await src.flush?.();
     await Promise.all(pending);
     const reads = shards.map((s) => done.get(s));
-    if (offload) {
-        out.shardReads = reads.map(({ shard, h }) => ({ path: shard, size: h.fileSize, bytesRead: h.bytesRead, headerLength: h.headerLength }));
-        return out;
-    }
-    collectShards(out, reads.map(({ shard, h, p }) => ({ read: { path: shard, size: h.fileSize, bytesRead: h.bytesRead, headerLength: h.headerLength }, parsed: p })));
+    const shardReads = reads.map(({ shard, h }) => ({ path: shard, size: h.fileSize, bytesRead: h.bytesRead, headerLength: h.headerLength }));
+    if (offload)
+        out.shardReads = shardReads;
+    else
+        collectShards(out, shardReads.map((read, i) => ({ read, parsed: reads[i].p })));
     return out;
 }
 /** What scheduling the shard reads needs from an index. */
@@ -69966,10 +69977,10 @@ function indexPlan(index) {
         const e = plan[shard];
         if (e) {
             e.count++;
-            e.raw += tensor.length + 80;
+            e.raw += rawEntryEstimate(tensor);
         }
         else
-            plan[shard] = { count: 1, raw: 64 + tensor.length + 80 };
+            plan[shard] = { count: 1, raw: RAW_HEADER_BASE + rawEntryEstimate(tensor) };
     }
     return plan;
 }
@@ -84027,29 +84038,17 @@ function buildView(model, tensors, norm, wf, format) {
     const ix = indexTensors(tensors);
     // The normalized names the fingerprint build already made for this very list (tensorIndex is
     // memoized by the array): the same result as the module index's normalize(mod, leaf), no new strings.
-    const normalized = tensorIndex(tensors).names;
+    const tix = tensorIndex(tensors);
     const out = new Array(tensors.length);
     const stacks = new Map();
-    /** key -> its layer stack (the part before `.{L}`), computed once per distinct key. */
-    const stackOf = new Map();
     for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i];
         const cls = ix.cls[i];
         const mod = ix.mod[i];
         const leaf = ix.leaf[i];
-        const nn = normalized[i];
+        const nn = tix.names[i];
         const tower = TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role);
-        let stack = null;
-        if (nn.layer !== null) {
-            const known = stackOf.get(nn.key);
-            if (known !== undefined)
-                stack = known;
-            else {
-                const li = nn.key.indexOf(".{L}");
-                stack = li >= 0 ? nn.key.slice(0, li) : null;
-                stackOf.set(nn.key, stack);
-            }
-        }
+        const stack = keySplit(tix, nn)[0];
         if (stack !== null && !tower) {
             let s = stacks.get(stack);
             if (!s)

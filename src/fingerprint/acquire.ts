@@ -12,7 +12,7 @@ import { parseSafetensorsHeader, type ParsedSafetensorsHeader } from "../formats
 import { parseSafetensorsIndex, validateIndexAgainstHeaders, type SafetensorsIndex } from "../formats/safetensors-index.js";
 import { REQUEST_PRIORITY } from "../net/fetch.js";
 import { mapLimit } from "../net/limiter.js";
-import { DEFAULT_MAX_HEADER_BYTES, HeaderSizeLearner } from "../sources/st-header.js";
+import { DEFAULT_MAX_HEADER_BYTES, HeaderSizeLearner, RAW_HEADER_BASE, rawEntryEstimate } from "../sources/st-header.js";
 import type { ModelSource, RawModel, ResolvedModel, SafetensorsHeaderBytes, TensorRecord } from "../sources/types.js";
 import { FormatError, StandinError } from "../util/errors.js";
 import type { FileEntry, Finding, FormatKind, SourceMode } from "./types.js";
@@ -25,14 +25,14 @@ export interface AcquireOptions {
   /** Byte budget for range-walking one model's ONNX graphs (default 64 MiB). */
   onnxBudgetBytes?: number;
   /**
-   * Parse safetensors indexes and headers elsewhere (a worker thread: src/fingerprint/pool.ts).
+   * Parse safetensors indexes and headers elsewhere (a worker thread: src/workers/pool.ts).
    * Then this thread only moves bytes: the returned Extras has no tensors but `shardReads`, and the
    * session finishes the model.
    */
   offload?: Offload | null;
 }
 
-/** Where the CPU work of a safetensors model goes when it is not done here (src/fingerprint/pool.ts). */
+/** Where the CPU work of a safetensors model goes when it is not done here (src/workers/pool.ts). */
 export interface Offload {
   /** Parse the index; what the shard reads need to be scheduled. Rejects with the parse error. */
   index(bytes: Uint8Array, file: string): Promise<{ shards: string[]; plan: Record<string, ShardPlan>; findings: Finding[] }>;
@@ -253,11 +253,9 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
   await src.flush?.();
   await Promise.all(pending);
   const reads = shards.map((s) => done.get(s) as Awaited<ReturnType<typeof readShard>>);
-  if (offload) {
-    out.shardReads = reads.map(({ shard, h }) => ({ path: shard, size: h.fileSize, bytesRead: h.bytesRead, headerLength: h.headerLength }));
-    return out;
-  }
-  collectShards(out, reads.map(({ shard, h, p }) => ({ read: { path: shard, size: h.fileSize, bytesRead: h.bytesRead, headerLength: h.headerLength }, parsed: p as ParsedSafetensorsHeader })));
+  const shardReads: ShardRead[] = reads.map(({ shard, h }) => ({ path: shard, size: h.fileSize, bytesRead: h.bytesRead, headerLength: h.headerLength }));
+  if (offload) out.shardReads = shardReads;
+  else collectShards(out, shardReads.map((read, i) => ({ read, parsed: reads[i]!.p as ParsedSafetensorsHeader })));
   return out;
 }
 
@@ -274,8 +272,8 @@ export function indexPlan(index: SafetensorsIndex): Record<string, ShardPlan> {
     const e = plan[shard];
     if (e) {
       e.count++;
-      e.raw += tensor.length + 80;
-    } else plan[shard] = { count: 1, raw: 64 + tensor.length + 80 };
+      e.raw += rawEntryEstimate(tensor);
+    } else plan[shard] = { count: 1, raw: RAW_HEADER_BASE + rawEntryEstimate(tensor) };
   }
   return plan;
 }

@@ -855,6 +855,23 @@ export interface TensorIndex {
   classes: TensorClass[];
   /** classifyTensorCached(key) per tensor: the name alone, before the dtype rule. */
   nameClasses: TensorClass[];
+  /** keySplit's memo: key -> [stack, rel]. */
+  splits: Map<string, readonly [string | null, string]>;
+}
+
+/**
+ * A normalized name cut at its layer: [the stack (the key before `.{L}`), the rest after it], or
+ * [null, key] outside layers. Sliced once per distinct key of the list (memoized in its index).
+ */
+export function keySplit(ix: TensorIndex, nn: NormalizedName): readonly [string | null, string] {
+  if (nn.layer === null) return [null, nn.key];
+  let sr = ix.splits.get(nn.key);
+  if (sr === undefined) {
+    const li = nn.key.indexOf(".{L}");
+    sr = li >= 0 ? [nn.key.slice(0, li), nn.key.slice(li + 5)] : [null, nn.key];
+    ix.splits.set(nn.key, sr);
+  }
+  return sr;
 }
 
 const TENSOR_INDEX = new WeakMap<readonly TensorRecord[], TensorIndex>();
@@ -886,7 +903,7 @@ export function tensorIndex(tensors: readonly TensorRecord[]): TensorIndex {
     }
     classes[i] = c;
   }
-  const ix = { names, classes, nameClasses };
+  const ix: TensorIndex = { names, classes, nameClasses, splits: new Map() };
   TENSOR_INDEX.set(tensors, ix);
   return ix;
 }
@@ -1223,7 +1240,6 @@ export function featuresFromTensors(
   const infos: TInfo[] = [];
   const towers = new Set<string>();
   const ix = tensorIndex(tensors);
-  const stackRel = new Map<string, readonly [string | null, string]>();
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i] as TensorRecord;
     const nn = ix.names[i] as NormalizedName;
@@ -1232,19 +1248,7 @@ export function featuresFromTensors(
       towers.add(cls.kind);
       continue;
     }
-    // stack and rel follow from the key: sliced once per distinct key
-    let stack: string | null = null;
-    let rel = nn.key;
-    if (nn.layer !== null) {
-      let sr = stackRel.get(nn.key);
-      if (sr === undefined) {
-        const li = nn.key.indexOf(".{L}");
-        sr = li >= 0 ? [nn.key.slice(0, li), nn.key.slice(li + 5)] : [null, nn.key];
-        stackRel.set(nn.key, sr);
-      }
-      stack = sr[0];
-      rel = sr[1];
-    }
+    const [stack, rel] = keySplit(ix, nn);
     infos.push({ t, key: nn.key, layer: nn.layer, expert: nn.expert, cls, stack, rel });
   }
   const modality: string[] = [];

@@ -5,7 +5,7 @@
  */
 import type { NormalizedConfig } from "../fingerprint/config.js";
 import { indexTensors, type ModuleIndex } from "../atlas/module-index.js";
-import { tensorIndex, TOWER_KINDS, type TensorClass } from "../fingerprint/tensors.js";
+import { keySplit, tensorIndex, TOWER_KINDS, type TensorClass } from "../fingerprint/tensors.js";
 import type { Finding, FormatKind, WeightFormat } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { finding, type IntegrityCode } from "./codes.js";
@@ -53,28 +53,17 @@ export function buildView(model: string, tensors: readonly TensorRecord[], norm:
   const ix = indexTensors(tensors);
   // The normalized names the fingerprint build already made for this very list (tensorIndex is
   // memoized by the array): the same result as the module index's normalize(mod, leaf), no new strings.
-  const normalized = tensorIndex(tensors).names;
+  const tix = tensorIndex(tensors);
   const out: TensorView[] = new Array(tensors.length);
   const stacks = new Map<string, Set<number>>();
-  /** key -> its layer stack (the part before `.{L}`), computed once per distinct key. */
-  const stackOf = new Map<string, string | null>();
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i]!;
     const cls: TensorClass = ix.cls[i]!;
     const mod = ix.mod[i]!;
     const leaf = ix.leaf[i]!;
-    const nn = normalized[i]!;
+    const nn = tix.names[i]!;
     const tower = TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role);
-    let stack: string | null = null;
-    if (nn.layer !== null) {
-      const known = stackOf.get(nn.key);
-      if (known !== undefined) stack = known;
-      else {
-        const li = nn.key.indexOf(".{L}");
-        stack = li >= 0 ? nn.key.slice(0, li) : null;
-        stackOf.set(nn.key, stack);
-      }
-    }
+    const stack = keySplit(tix, nn)[0];
     if (stack !== null && !tower) {
       let s = stacks.get(stack);
       if (!s) stacks.set(stack, (s = new Set()));

@@ -62,13 +62,26 @@ export async function readSafetensorsHeaderBytes(get: RangeGet, opts: StHeaderOp
  * A little slack keeps the one-request common case without reading much tensor data.
  */
 export function estimateHeaderBytes(tensorNames: readonly string[]): number {
-  return Math.ceil(rawHeaderEstimate(tensorNames) * 1.1) + 512;
+  return withSlack(rawHeaderEstimate(tensorNames));
+}
+
+/** The static estimate from a raw one: 10 % + 512 bytes of slack. */
+export function withSlack(raw: number): number {
+  return Math.ceil(raw * 1.1) + 512;
+}
+
+/** What the raw estimate counts for the header around its entries (braces, `__metadata__`). */
+export const RAW_HEADER_BASE = 64;
+
+/** What the raw estimate counts for one entry of this tensor name. */
+export function rawEntryEstimate(tensorName: string): number {
+  return tensorName.length + 80;
 }
 
 /** The header size the tensor names predict before any slack: 64 + sum(name + 80). */
 export function rawHeaderEstimate(tensorNames: readonly string[]): number {
-  let n = 64; // braces, __metadata__
-  for (const name of tensorNames) n += name.length + 80;
+  let n = RAW_HEADER_BASE;
+  for (const name of tensorNames) n += rawEntryEstimate(name);
   return n;
 }
 
@@ -102,7 +115,7 @@ export class HeaderSizeLearner {
 
   /** The same, from the raw estimate of the shard's entries (rawHeaderEstimate). */
   estimateRaw(raw: number): number {
-    if (!this.learned) return Math.ceil(raw * 1.1) + 512;
+    if (!this.learned) return withSlack(raw);
     return Math.ceil(raw * this.ratio * (1 + HeaderSizeLearner.MARGIN) + this.excess) + HeaderSizeLearner.PAD;
   }
 

@@ -7,7 +7,7 @@ import type { NetStats, SourceMeta } from "../fingerprint/build.js";
 import type { Finding, Fingerprint } from "../fingerprint/types.js";
 import type { EngineGaps } from "../integrity/engine-gaps.js";
 import type { IntegrityBase } from "../integrity/checks.js";
-import { FormatError, HubError, StandinError, type ErrorInfo } from "../util/errors.js";
+import { FormatError, StandinError, type ErrorInfo } from "../util/errors.js";
 
 /** Marks a worker thread started by the pool (the bundles start their own file as the worker). */
 export const WORKER_MARK = "standinAnalysisWorker";
@@ -25,16 +25,16 @@ export type FromWorker =
   | { t: "index" | "parsed" | "done"; sid: number; shard?: string; ok: false; error: SerializedError };
 
 export interface SerializedError extends ErrorInfo {
-  kind: "format" | "hub" | "standin" | "other";
+  /** A FormatError, or any other error (workers never touch the network: no HubError here). */
+  kind: "format" | "standin";
 }
 
 /** An error as it crosses the thread boundary: its class, code, message, model, file and hint. */
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof StandinError) {
-    const kind = err instanceof FormatError ? "format" : err instanceof HubError ? "hub" : "standin";
-    return { kind, code: err.code, message: err.message, model: err.model, file: err.file, hint: err.hint };
+    return { kind: err instanceof FormatError ? "format" : "standin", code: err.code, message: err.message, model: err.model, file: err.file, hint: err.hint };
   }
-  return { kind: "other", code: "internal", message: err instanceof Error ? err.message : String(err) };
+  return { kind: "standin", code: "internal", message: err instanceof Error ? err.message : String(err) };
 }
 
 /** The same error on this side (a FormatError stays a FormatError: integrity reads its code). */
