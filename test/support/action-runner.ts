@@ -5,7 +5,8 @@
  * process and must keep serving while the action runs.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { afterAll } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "./corpus-files.js";
@@ -41,9 +42,16 @@ export function parseOutputs(text: string): Record<string, string> {
   return out;
 }
 
+/** Runner folders (GITHUB_OUTPUT, step summary) of the importing test file, removed after it. */
+const runnerDirs: string[] = [];
+afterAll(() => {
+  for (const d of runnerDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}, opts: { timeoutMs?: number; cwd?: string } = {}): Promise<ActionRun> {
   if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run npm run build`);
   const dir = mkdtempSync(path.join(os.tmpdir(), "standin-action-"));
+  runnerDirs.push(dir);
   const outputFile = path.join(dir, "github_output");
   const summaryFile = path.join(dir, "step_summary.md");
   writeFileSync(outputFile, "");
