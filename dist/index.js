@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "8892ab1b5e655f28";
+const BUILD_ID = "dfd37e76e191e9a3";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -68878,7 +68878,502 @@ function ggufWeightFormat(info) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/formats/json-fast.ts
+
+const json_fast_QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const ZERO = 0x30;
+const NINE = 0x39;
+/** Numbers with at most 15 digits are exact in a double, whatever their value. */
+const MAX_DIGITS = 15;
+/** Whether the literal `t` is written in `s` at `at`. */
+function textAt(s, at, t) {
+    const n = t.length;
+    if (at + n > s.length)
+        return false;
+    for (let k = 0; k < n; k++)
+        if (s.charCodeAt(at + k) !== t.charCodeAt(k))
+            return false;
+    return true;
+}
+/**
+ * Whether the n characters of `s` at `at` repeat those at `prev` (an earlier token of the same
+ * text: comparing inside the one flat string is much faster than against a slice of it).
+ */
+function repeatsAt(s, at, prev, n) {
+    if (prev < 0 || at + n > s.length)
+        return false;
+    for (let k = 0; k < n; k++)
+        if (s.charCodeAt(at + k) !== s.charCodeAt(prev + k))
+            return false;
+    return true;
+}
+/** Reading state: the text and a cursor; every reader returns false (or -1) to give up. */
+class Cursor {
+    s;
+    i = 0;
+    constructor(s) {
+        this.s = s;
+    }
+    ws() {
+        const s = this.s;
+        let i = this.i;
+        let c = s.charCodeAt(i);
+        while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)
+            c = s.charCodeAt(++i);
+        this.i = i;
+        return c;
+    }
+    /** At an opening quote: the end (index of the closing quote), or -1 for a control character or no end. */
+    stringEnd() {
+        const s = this.s;
+        const n = s.length;
+        for (let k = this.i + 1; k < n; k++) {
+            const c = s.charCodeAt(k);
+            if (c === json_fast_QUOTE)
+                return k;
+            if (c < 0x20)
+                return -1;
+        }
+        return -1;
+    }
+    /** A non-negative integer of at most 15 digits without leading zeros; -1 otherwise. */
+    uint() {
+        const s = this.s;
+        let i = this.i;
+        let c = s.charCodeAt(i);
+        if (c < ZERO || c > NINE)
+            return -1;
+        const start = i;
+        let v = 0;
+        while (c >= ZERO && c <= NINE) {
+            v = v * 10 + (c - ZERO);
+            c = s.charCodeAt(++i);
+        }
+        const digits = i - start;
+        if (digits > MAX_DIGITS || (digits > 1 && s.charCodeAt(start) === ZERO))
+            return -1;
+        // a fraction or an exponent
+        if (c === 0x2e || c === 0x65 || c === 0x45)
+            return -1;
+        this.i = i;
+        return v;
+    }
+    /**
+     * Past one JSON value of any kind (strings without escapes), counting bracket depth; the end
+     * index, or -1 above maxDepth or at a malformed string. Validation is left to JSON.parse.
+     */
+    skipValue(maxDepth) {
+        const s = this.s;
+        const n = s.length;
+        let depth = 0;
+        let i = this.i;
+        for (; i < n; i++) {
+            const c = s.charCodeAt(i);
+            if (c === json_fast_QUOTE) {
+                this.i = i;
+                const e = this.stringEnd();
+                if (e < 0)
+                    return -1;
+                i = e;
+                if (depth === 0)
+                    return e + 1;
+            }
+            else if (c === LBRACE || c === LBRACKET) {
+                if (++depth > maxDepth)
+                    return -1;
+            }
+            else if (c === RBRACE || c === RBRACKET) {
+                if (--depth < 0)
+                    return -1;
+                if (depth === 0)
+                    return i + 1;
+            }
+            else if (depth === 0 && (c === COMMA || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) {
+                return i;
+            }
+        }
+        return depth === 0 ? i : -1;
+    }
+}
+const ENTRY_DTYPE = 1;
+const ENTRY_SHAPE = 2;
+const ENTRY_OFFSETS = 4;
+/** Read a decoded safetensors header, or null when it is outside the subset (see the file comment). */
+function readHeaderFast(s, file) {
+    if (s.indexOf("\\") !== -1)
+        return null;
+    const cur = new Cursor(s);
+    if (cur.ws() !== LBRACE)
+        return null;
+    cur.i++;
+    const tensors = [];
+    const names = new Set();
+    let hasMetadata = false;
+    let metadata = null;
+    let lastDtype = "";
+    /** Where the last dtype token (quotes included) was read, and its length. */
+    let lastDtypeAt = -1;
+    let lastDtypeLen = 0;
+    let c = cur.ws();
+    if (c === RBRACE) {
+        cur.i++;
+    }
+    else {
+        for (;;) {
+            if (c !== json_fast_QUOTE)
+                return null;
+            const ke = cur.stringEnd();
+            if (ke < 0)
+                return null;
+            const first = s.charCodeAt(cur.i + 1);
+            if (first >= ZERO && first <= NINE)
+                return null;
+            const name = s.slice(cur.i + 1, ke);
+            const before = names.size;
+            names.add(name);
+            if (names.size === before)
+                return null;
+            cur.i = ke + 1;
+            if (cur.ws() !== COLON)
+                return null;
+            cur.i++;
+            if (name === "__metadata__") {
+                hasMetadata = true;
+                const m = readStringObject(cur);
+                if (m === undefined)
+                    return null;
+                metadata = m;
+            }
+            else {
+                // one entry: {"dtype": "..", "shape": [..], "data_offsets": [b, e]} in any order
+                if (cur.ws() !== LBRACE)
+                    return null;
+                cur.i++;
+                let seen = 0;
+                let dtype = "";
+                let shape = [];
+                let begin = 0;
+                let end = 0;
+                c = cur.ws();
+                for (;;) {
+                    if (c !== json_fast_QUOTE)
+                        return null;
+                    const i = cur.i;
+                    let key;
+                    const k1 = s.charCodeAt(i + 1);
+                    if (k1 === 0x64 /* d */ && textAt(s, i, '"dtype"')) {
+                        key = ENTRY_DTYPE;
+                        cur.i = i + 7;
+                    }
+                    else if (k1 === 0x73 /* s */ && textAt(s, i, '"shape"')) {
+                        key = ENTRY_SHAPE;
+                        cur.i = i + 7;
+                    }
+                    else if (k1 === 0x64 && textAt(s, i, '"data_offsets"')) {
+                        key = ENTRY_OFFSETS;
+                        cur.i = i + 14;
+                    }
+                    else {
+                        return null;
+                    }
+                    if (seen & key)
+                        return null;
+                    seen |= key;
+                    if (cur.ws() !== COLON)
+                        return null;
+                    cur.i++;
+                    c = cur.ws();
+                    if (key === ENTRY_DTYPE) {
+                        if (c !== json_fast_QUOTE)
+                            return null;
+                        if (repeatsAt(s, cur.i, lastDtypeAt, lastDtypeLen)) {
+                            dtype = lastDtype;
+                            cur.i += lastDtypeLen;
+                        }
+                        else {
+                            const e = cur.stringEnd();
+                            if (e < 0)
+                                return null;
+                            dtype = s.slice(cur.i + 1, e);
+                            lastDtype = dtype;
+                            lastDtypeAt = cur.i;
+                            lastDtypeLen = e + 1 - cur.i;
+                            cur.i = e + 1;
+                        }
+                    }
+                    else {
+                        if (c !== LBRACKET)
+                            return null;
+                        cur.i++;
+                        const nums = [];
+                        c = cur.ws();
+                        if (c !== RBRACKET) {
+                            for (;;) {
+                                const v = cur.uint();
+                                if (v < 0)
+                                    return null;
+                                nums.push(v);
+                                c = cur.ws();
+                                if (c === RBRACKET)
+                                    break;
+                                if (c !== COMMA)
+                                    return null;
+                                cur.i++;
+                                cur.ws();
+                            }
+                        }
+                        cur.i++;
+                        if (key === ENTRY_SHAPE) {
+                            shape = nums;
+                        }
+                        else {
+                            if (nums.length !== 2)
+                                return null;
+                            begin = nums[0];
+                            end = nums[1];
+                        }
+                    }
+                    c = cur.ws();
+                    if (c === RBRACE)
+                        break;
+                    if (c !== COMMA)
+                        return null;
+                    cur.i++;
+                    c = cur.ws();
+                }
+                cur.i++;
+                if (seen !== (ENTRY_DTYPE | ENTRY_SHAPE | ENTRY_OFFSETS))
+                    return null;
+                tensors.push({ name, dtype, shape, file, begin, end });
+            }
+            c = cur.ws();
+            if (c === RBRACE) {
+                cur.i++;
+                break;
+            }
+            if (c !== COMMA)
+                return null;
+            cur.i++;
+            c = cur.ws();
+        }
+    }
+    // only whitespace after the object
+    if (cur.i < s.length && (cur.ws(), cur.i < s.length))
+        return null;
+    return { tensors, hasMetadata, metadata };
+}
+/**
+ * At a value: an object of strings (built as JSON.parse would), null for JSON null, undefined to
+ * give up (any other value, a repeated key).
+ */
+function readStringObject(cur) {
+    const s = cur.s;
+    let c = cur.ws();
+    if (c === 0x6e) {
+        if (!s.startsWith("null", cur.i))
+            return undefined;
+        cur.i += 4;
+        return null;
+    }
+    if (c !== LBRACE)
+        return undefined;
+    cur.i++;
+    const out = {};
+    const keys = new Set();
+    c = cur.ws();
+    if (c === RBRACE) {
+        cur.i++;
+        return out;
+    }
+    for (;;) {
+        if (c !== json_fast_QUOTE)
+            return undefined;
+        const ke = cur.stringEnd();
+        if (ke < 0)
+            return undefined;
+        const k = s.slice(cur.i + 1, ke);
+        if (keys.has(k))
+            return undefined;
+        keys.add(k);
+        cur.i = ke + 1;
+        if (cur.ws() !== COLON)
+            return undefined;
+        cur.i++;
+        if (cur.ws() !== json_fast_QUOTE)
+            return undefined;
+        const ve = cur.stringEnd();
+        if (ve < 0)
+            return undefined;
+        setOwn(out, k, s.slice(cur.i + 1, ve));
+        cur.i = ve + 1;
+        c = cur.ws();
+        if (c === RBRACE) {
+            cur.i++;
+            return out;
+        }
+        if (c !== COMMA)
+            return undefined;
+        cur.i++;
+        c = cur.ws();
+    }
+}
+/** Nesting allowed inside an index's `metadata` here; deeper goes the general way (limit 64). */
+const INDEX_METADATA_DEPTH = 32;
+/**
+ * Read a decoded index, or null when it is outside the subset (see the file comment) or has no
+ * weight_map. Shard names are not checked here.
+ */
+function readIndexFast(s) {
+    if (s.indexOf("\\") !== -1)
+        return null;
+    const cur = new Cursor(s);
+    if (cur.ws() !== LBRACE)
+        return null;
+    cur.i++;
+    const weightMap = new Map();
+    const shards = [];
+    const firstTensors = [];
+    let hasMetadata = false;
+    let metadata;
+    let hasWeightMap = false;
+    let c = cur.ws();
+    if (c === RBRACE) {
+        cur.i++;
+    }
+    else {
+        for (;;) {
+            if (c !== json_fast_QUOTE)
+                return null;
+            const i = cur.i;
+            if (s.startsWith('"weight_map"', i)) {
+                if (hasWeightMap)
+                    return null;
+                hasWeightMap = true;
+                cur.i = i + 12;
+                if (cur.ws() !== COLON)
+                    return null;
+                cur.i++;
+                if (!readWeightMap(cur, weightMap, shards, firstTensors))
+                    return null;
+            }
+            else if (s.startsWith('"metadata"', i)) {
+                if (hasMetadata)
+                    return null;
+                hasMetadata = true;
+                cur.i = i + 10;
+                if (cur.ws() !== COLON)
+                    return null;
+                cur.i++;
+                cur.ws();
+                const start = cur.i;
+                const end = cur.skipValue(INDEX_METADATA_DEPTH);
+                if (end < 0)
+                    return null;
+                try {
+                    metadata = JSON.parse(s.slice(start, end));
+                }
+                catch {
+                    return null;
+                }
+                cur.i = end;
+            }
+            else {
+                return null;
+            }
+            c = cur.ws();
+            if (c === RBRACE) {
+                cur.i++;
+                break;
+            }
+            if (c !== COMMA)
+                return null;
+            cur.i++;
+            c = cur.ws();
+        }
+    }
+    if (cur.i < s.length && (cur.ws(), cur.i < s.length))
+        return null;
+    // without a weight_map the general path says what is wrong
+    if (!hasWeightMap)
+        return null;
+    return { weightMap, shards, firstTensors, hasMetadata, metadata };
+}
+function readWeightMap(cur, weightMap, shards, firstTensors) {
+    const s = cur.s;
+    if (cur.ws() !== LBRACE)
+        return false;
+    cur.i++;
+    let c = cur.ws();
+    if (c === RBRACE) {
+        cur.i++;
+        return true;
+    }
+    const seenShards = new Set();
+    let last = "";
+    /** Where the last shard token (quotes included) was read, and its length. */
+    let lastAt = -1;
+    let lastLen = 0;
+    for (;;) {
+        if (c !== json_fast_QUOTE)
+            return false;
+        const ke = cur.stringEnd();
+        if (ke < 0)
+            return false;
+        const first = s.charCodeAt(cur.i + 1);
+        if (first >= ZERO && first <= NINE)
+            return false;
+        const name = s.slice(cur.i + 1, ke);
+        cur.i = ke + 1;
+        if (cur.ws() !== COLON)
+            return false;
+        cur.i++;
+        if (cur.ws() !== json_fast_QUOTE)
+            return false;
+        let shard;
+        // consecutive entries mostly name the same shard: compare the text before making a string
+        if (repeatsAt(s, cur.i, lastAt, lastLen)) {
+            shard = last;
+            cur.i += lastLen;
+        }
+        else {
+            const ve = cur.stringEnd();
+            if (ve < 0)
+                return false;
+            shard = s.slice(cur.i + 1, ve);
+            last = shard;
+            lastAt = cur.i;
+            lastLen = ve + 1 - cur.i;
+            cur.i = ve + 1;
+            if (!seenShards.has(shard)) {
+                seenShards.add(shard);
+                shards.push(shard);
+                firstTensors.push(name);
+            }
+        }
+        const before = weightMap.size;
+        weightMap.set(name, shard);
+        if (weightMap.size === before)
+            return false;
+        c = cur.ws();
+        if (c === RBRACE) {
+            cur.i++;
+            return true;
+        }
+        if (c !== COMMA)
+            return false;
+        cur.i++;
+        c = cur.ws();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/formats/safetensors.ts
+
 
 
 
@@ -68935,111 +69430,30 @@ function parseSafetensorsHeader(json, ctx) {
     if (text === null)
         fatal("safetensors_not_utf8", "safetensors header is not valid UTF-8");
     const src = text;
-    const headerBytes = json.length === n ? json : json.subarray(0, n);
-    let root;
-    let parseError = null;
-    try {
-        root = JSON.parse(src);
-    }
-    catch (err) {
-        parseError = err;
-    }
-    // The exact fast path when it can prove there is nothing to report; else the full scanner.
-    const scan = (parseError === null ? quickScan(headerBytes, root, SAFETENSORS_MAX_DEPTH) : null) ??
-        scanJson(headerBytes, { depthLimit: SAFETENSORS_MAX_DEPTH, trackKeys: (p) => p.length <= 1 });
-    if (scan.tooDeep)
-        fatal("safetensors_too_deep", `safetensors header JSON is nested deeper than ${SAFETENSORS_MAX_DEPTH} levels`);
-    if (parseError !== null) {
-        const err = parseError;
-        fatal("safetensors_not_json", `safetensors header is not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
-    }
-    if (!isPlainObject(root))
-        fatal("safetensors_not_object", `safetensors header is a JSON ${jsonType(root)}, not an object`);
-    const obj = root;
+    // The exact fast reader for the common header; anything outside its subset takes the general
+    // path (JSON.parse, the duplicate-key scanners, typed errors for malformed entries).
+    const quick = readHeaderFast(src, ctx.file);
     const sink = new FindingSink(ctx.file, ctx.maxFindingsPerCode);
-    for (const d of scan.duplicates) {
-        if (d.path.length === 0 && d.key !== "__metadata__") {
-            sink.add("error", "st_duplicate_tensor", `tensor ${JSON.stringify(d.key)} is listed more than once; only the last entry is read`, {
-                tensor: d.key,
-            });
-        }
-        else {
-            const inMeta = d.path[0] === "__metadata__";
-            const place = d.path.length === 0 ? "the header" : inMeta ? "__metadata__" : `the entry of tensor ${JSON.stringify(d.path[0])}`;
-            sink.add("error", "st_duplicate_key", `key ${JSON.stringify(d.key)} repeats inside ${place}`, d.path.length === 0 || inMeta ? { key: d.key } : { tensor: d.path[0], key: d.key });
-        }
+    let metadata;
+    let tensors;
+    if (quick !== null) {
+        metadata = quick.metadata;
+        tensors = quick.tensors;
     }
-    if (scan.duplicateCount > scan.duplicates.length) {
-        sink.add("error", "st_duplicate_key", `${scan.duplicateCount - scan.duplicates.length} more duplicate key(s) not listed`);
+    else {
+        const general = readHeaderGeneral(json.length === n ? json : json.subarray(0, n), src, ctx, sink, fatal);
+        metadata = general.metadata;
+        tensors = general.tensors;
     }
-    // __metadata__
-    let metadata = null;
-    if ("__metadata__" in obj) {
-        const m = obj["__metadata__"];
-        if (isPlainObject(m)) {
-            metadata = {};
-            for (const [k, v] of Object.entries(m)) {
-                if (typeof v === "string") {
-                    setOwn(metadata, k, v);
-                }
-                else {
-                    setOwn(metadata, k, preview(v));
-                    sink.add("error", "st_metadata_not_string", `__metadata__ value of ${JSON.stringify(k)} is a ${jsonType(v)}, not a string`, { key: k });
-                }
-            }
-        }
-        else if (m !== null) {
-            sink.add("error", "st_metadata_not_object", `__metadata__ is a JSON ${jsonType(m)}, not an object of strings`);
-        }
-    }
-    // Tensors. The loop allocates only the record itself in the common case (no finding objects,
-    // closures or BigInts per tensor): headers of MoE checkpoints hold 10^5 entries.
-    const tensors = [];
+    // Checks per tensor. The loop allocates nothing in the common case (no finding objects, closures
+    // or BigInts per tensor): headers of MoE checkpoints hold 10^5 entries.
     /** Tensors whose offsets are valid, for the layout checks. */
     const placed = [];
-    // One closure for the loop (not one per tensor): `name` is the entry being read.
-    let name = "";
-    const bad = (what) => fatal("safetensors_bad_entry", `tensor ${JSON.stringify(name)}: ${what}`);
-    for (const entryName in obj) {
-        if (entryName === "__metadata__")
-            continue;
-        name = entryName;
-        const e = obj[entryName];
-        if (!isPlainObject(e))
-            bad(`entry is a JSON ${jsonType(e)}, not an object`);
-        const entry = e;
-        const dtype = entry["dtype"];
-        const shape = entry["shape"];
-        const offsets = entry["data_offsets"];
-        if (typeof dtype !== "string")
-            bad(`dtype is ${dtype === undefined ? "missing" : `a JSON ${jsonType(dtype)}, not a string`}`);
-        if (!Array.isArray(shape))
-            bad(`shape is ${shape === undefined ? "missing" : `a JSON ${jsonType(shape)}, not an array`}`);
-        const dims = shape;
-        for (let i = 0; i < dims.length; i++) {
-            const d = dims[i];
-            if (typeof d !== "number" || !Number.isFinite(d))
-                bad(`shape ${preview(shape)} holds a non-number`);
-        }
-        if (!Array.isArray(offsets)) {
-            bad(`data_offsets is ${offsets === undefined ? "missing" : `a JSON ${jsonType(offsets)}, not an array`}`);
-        }
-        const offs = offsets;
-        const o0 = offs[0];
-        const o1 = offs[1];
-        if (offs.length !== 2 || typeof o0 !== "number" || !Number.isFinite(o0) || typeof o1 !== "number" || !Number.isFinite(o1)) {
-            bad(`data_offsets ${preview(offsets)} is not a pair of numbers`);
-        }
-        const rec = {
-            name,
-            dtype: dtype,
-            shape: dims,
-            file: ctx.file,
-            begin: o0,
-            end: o1,
-        };
-        tensors.push(rec);
-        if (LONE_SURROGATE.test(name))
+    for (let t = 0; t < tensors.length; t++) {
+        const rec = tensors[t];
+        const name = rec.name;
+        // (no lone surrogate can come out of the fast reader: it refuses escapes, and the text is valid UTF-8)
+        if (quick === null && LONE_SURROGATE.test(name))
             sink.add("error", "st_invalid_unicode", `tensor name ${JSON.stringify(name)} holds an unpaired UTF-16 surrogate`, { tensor: name });
         let shapeOk = true;
         for (let i = 0; i < rec.shape.length; i++) {
@@ -69060,7 +69474,7 @@ function parseSafetensorsHeader(json, ctx) {
             placed.push(rec);
         }
         else {
-            sink.add("error", "st_offset_invalid", `tensor ${JSON.stringify(name)} has data_offsets ${preview(offsets)}: ${rec.end < rec.begin ? "end is before begin" : "offsets must be non-negative integers below 2^53"}`, { tensor: name });
+            sink.add("error", "st_offset_invalid", `tensor ${JSON.stringify(name)} has data_offsets ${preview([rec.begin, rec.end])}: ${rec.end < rec.begin ? "end is before begin" : "offsets must be non-negative integers below 2^53"}`, { tensor: name });
         }
         const info = DTYPES.get(rec.dtype);
         if (!info) {
@@ -69134,12 +69548,120 @@ function parseSafetensorsFile(bytes, ctx) {
     const parsed = parseSafetensorsHeader(bytes.subarray(8, 8 + headerLength), { ...ctx, headerLength, fileSize });
     return { ...parsed, headerLength };
 }
+/**
+ * The general reader: JSON.parse, then the duplicate-key proof (quickScan, or the full scanner to
+ * name the duplicates), typed errors for malformed entries, findings for duplicates and metadata.
+ */
+function readHeaderGeneral(headerBytes, src, ctx, sink, fatal) {
+    let root;
+    let parseError = null;
+    try {
+        root = JSON.parse(src);
+    }
+    catch (err) {
+        parseError = err;
+    }
+    // The exact fast path when it can prove there is nothing to report; else the full scanner.
+    const scan = (parseError === null ? quickScan(headerBytes, root, SAFETENSORS_MAX_DEPTH) : null) ??
+        scanJson(headerBytes, { depthLimit: SAFETENSORS_MAX_DEPTH, trackKeys: (p) => p.length <= 1 });
+    if (scan.tooDeep)
+        fatal("safetensors_too_deep", `safetensors header JSON is nested deeper than ${SAFETENSORS_MAX_DEPTH} levels`);
+    if (parseError !== null) {
+        const err = parseError;
+        fatal("safetensors_not_json", `safetensors header is not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
+    }
+    if (!isPlainObject(root))
+        fatal("safetensors_not_object", `safetensors header is a JSON ${jsonType(root)}, not an object`);
+    const obj = root;
+    for (const d of scan.duplicates) {
+        if (d.path.length === 0 && d.key !== "__metadata__") {
+            sink.add("error", "st_duplicate_tensor", `tensor ${JSON.stringify(d.key)} is listed more than once; only the last entry is read`, {
+                tensor: d.key,
+            });
+        }
+        else {
+            const inMeta = d.path[0] === "__metadata__";
+            const place = d.path.length === 0 ? "the header" : inMeta ? "__metadata__" : `the entry of tensor ${JSON.stringify(d.path[0])}`;
+            sink.add("error", "st_duplicate_key", `key ${JSON.stringify(d.key)} repeats inside ${place}`, d.path.length === 0 || inMeta ? { key: d.key } : { tensor: d.path[0], key: d.key });
+        }
+    }
+    if (scan.duplicateCount > scan.duplicates.length) {
+        sink.add("error", "st_duplicate_key", `${scan.duplicateCount - scan.duplicates.length} more duplicate key(s) not listed`);
+    }
+    // __metadata__
+    let metadata = null;
+    if ("__metadata__" in obj) {
+        const m = obj["__metadata__"];
+        if (isPlainObject(m)) {
+            metadata = {};
+            for (const [k, v] of Object.entries(m)) {
+                if (typeof v === "string") {
+                    setOwn(metadata, k, v);
+                }
+                else {
+                    setOwn(metadata, k, preview(v));
+                    sink.add("error", "st_metadata_not_string", `__metadata__ value of ${JSON.stringify(k)} is a ${jsonType(v)}, not a string`, { key: k });
+                }
+            }
+        }
+        else if (m !== null) {
+            sink.add("error", "st_metadata_not_object", `__metadata__ is a JSON ${jsonType(m)}, not an object of strings`);
+        }
+    }
+    // Tensors: typed errors for malformed entries, records for the rest (checked by the caller).
+    const tensors = [];
+    // One closure for the loop (not one per tensor): `name` is the entry being read.
+    let name = "";
+    const bad = (what) => fatal("safetensors_bad_entry", `tensor ${JSON.stringify(name)}: ${what}`);
+    for (const entryName in obj) {
+        if (entryName === "__metadata__")
+            continue;
+        name = entryName;
+        const e = obj[entryName];
+        if (!isPlainObject(e))
+            bad(`entry is a JSON ${jsonType(e)}, not an object`);
+        const entry = e;
+        const dtype = entry["dtype"];
+        const shape = entry["shape"];
+        const offsets = entry["data_offsets"];
+        if (typeof dtype !== "string")
+            bad(`dtype is ${dtype === undefined ? "missing" : `a JSON ${jsonType(dtype)}, not a string`}`);
+        if (!Array.isArray(shape))
+            bad(`shape is ${shape === undefined ? "missing" : `a JSON ${jsonType(shape)}, not an array`}`);
+        const dims = shape;
+        for (let i = 0; i < dims.length; i++) {
+            const d = dims[i];
+            if (typeof d !== "number" || !Number.isFinite(d))
+                bad(`shape ${preview(shape)} holds a non-number`);
+        }
+        if (!Array.isArray(offsets)) {
+            bad(`data_offsets is ${offsets === undefined ? "missing" : `a JSON ${jsonType(offsets)}, not an array`}`);
+        }
+        const offs = offsets;
+        const o0 = offs[0];
+        const o1 = offs[1];
+        if (offs.length !== 2 || typeof o0 !== "number" || !Number.isFinite(o0) || typeof o1 !== "number" || !Number.isFinite(o1)) {
+            bad(`data_offsets ${preview(offsets)} is not a pair of numbers`);
+        }
+        const rec = {
+            name,
+            dtype: dtype,
+            shape: dims,
+            file: ctx.file,
+            begin: o0,
+            end: o1,
+        };
+        tensors.push(rec);
+    }
+    return { tensors, metadata };
+}
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 function byOffsets(a, b) {
     return a.begin - b.begin || a.end - b.end || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 ;// CONCATENATED MODULE: ./src/formats/safetensors-index.ts
+
 
 
 
@@ -69220,6 +69742,61 @@ function parseSafetensorsIndex(bytes, ctx) {
     if (text === null)
         fatal("index_not_utf8", "index is not valid UTF-8");
     const src = text;
+    const sink = new FindingSink(ctx.file, ctx.maxFindingsPerCode);
+    let weightMap;
+    let shards;
+    let metadataValue;
+    // The exact fast reader for the common index; anything outside its subset takes the general path.
+    const quick = readIndexFast(src);
+    if (quick !== null) {
+        for (let i = 0; i < quick.shards.length; i++) {
+            assertSafeShardName(quick.shards[i], { file: ctx.file, model: ctx.model, tensor: quick.firstTensors[i] });
+        }
+        weightMap = quick.weightMap;
+        shards = quick.shards;
+        metadataValue = quick.hasMetadata ? quick.metadata : undefined;
+    }
+    else {
+        const general = readIndexGeneral(bytes, src, ctx, sink, fatal);
+        weightMap = general.weightMap;
+        shards = general.shards;
+        metadataValue = general.metadata;
+    }
+    if (weightMap.size === 0)
+        sink.add("error", "index_empty_weight_map", "weight_map is empty");
+    let metadata = {};
+    if (metadataValue !== undefined && metadataValue !== null) {
+        if (isPlainObject(metadataValue))
+            metadata = metadataValue;
+        else
+            sink.add("warning", "index_metadata_not_object", `metadata is a JSON ${jsonType(metadataValue)}, not an object`);
+    }
+    let totalSize = null;
+    if (!("total_size" in metadata)) {
+        sink.add("warning", "index_total_size_missing", "metadata.total_size is missing", { key: "total_size" });
+    }
+    else {
+        totalSize = readCount(metadata["total_size"], "total_size", sink);
+        if (totalSize === 0 && weightMap.size > 0) {
+            sink.add("warning", "index_total_size_zero", `metadata.total_size is 0 although weight_map lists ${weightMap.size} tensor(s)`, { key: "total_size" });
+        }
+    }
+    const totalParameters = "total_parameters" in metadata ? readCount(metadata["total_parameters"], "total_parameters", sink) : null;
+    if (/\.safetensors\.index\.json$/.test(ctx.file)) {
+        const odd = shards.filter((s) => !s.endsWith(".safetensors"));
+        if (odd.length > 0) {
+            sink.add("warning", "index_shard_not_safetensors", `a safetensors index names ${odd.length} file(s) that are not .safetensors, e.g. ${JSON.stringify(odd[0])}`);
+        }
+    }
+    for (const f of checkShardNames(shards))
+        sink.add(f.severity, f.code, f.message);
+    return { file: ctx.file, weightMap, shards, totalSize, totalParameters, metadata, findings: sink.done() };
+}
+/**
+ * The general reader: JSON.parse, the duplicate-key proof (quickScan, or the full scanner, which
+ * also sees the shard names of repeated entries), typed errors, duplicate findings.
+ */
+function readIndexGeneral(bytes, src, ctx, sink, fatal) {
     // Every (tensor, shard) pair as written, duplicates included: JSON.parse keeps only the last
     // value of a repeated key, but a streaming reader (like the JS client's) sees them all, so every
     // shard name in the text is checked for safety.
@@ -69291,41 +69868,12 @@ function parseSafetensorsIndex(bytes, ctx) {
         lastShard = s;
         weightMap.set(tensor, s);
     }
-    const sink = new FindingSink(ctx.file, ctx.maxFindingsPerCode);
     for (const d of scan.duplicates) {
         const earlier = shadowed.get(d.key) ?? [];
         sink.add("warning", "index_duplicate_tensor", `tensor ${JSON.stringify(d.key)} is listed more than once in weight_map (${[...earlier, weightMap.get(d.key) ?? "?"].join(", ")}); the last entry is used`, { tensor: d.key });
         shadowed.delete(d.key);
     }
-    if (weightMap.size === 0)
-        sink.add("error", "index_empty_weight_map", "weight_map is empty");
-    let metadata = {};
-    if ("metadata" in obj && obj["metadata"] !== null) {
-        if (isPlainObject(obj["metadata"]))
-            metadata = obj["metadata"];
-        else
-            sink.add("warning", "index_metadata_not_object", `metadata is a JSON ${jsonType(obj["metadata"])}, not an object`);
-    }
-    let totalSize = null;
-    if (!("total_size" in metadata)) {
-        sink.add("warning", "index_total_size_missing", "metadata.total_size is missing", { key: "total_size" });
-    }
-    else {
-        totalSize = readCount(metadata["total_size"], "total_size", sink);
-        if (totalSize === 0 && weightMap.size > 0) {
-            sink.add("warning", "index_total_size_zero", `metadata.total_size is 0 although weight_map lists ${weightMap.size} tensor(s)`, { key: "total_size" });
-        }
-    }
-    const totalParameters = "total_parameters" in metadata ? readCount(metadata["total_parameters"], "total_parameters", sink) : null;
-    if (/\.safetensors\.index\.json$/.test(ctx.file)) {
-        const odd = shards.filter((s) => !s.endsWith(".safetensors"));
-        if (odd.length > 0) {
-            sink.add("warning", "index_shard_not_safetensors", `a safetensors index names ${odd.length} file(s) that are not .safetensors, e.g. ${JSON.stringify(odd[0])}`);
-        }
-    }
-    for (const f of checkShardNames(shards))
-        sink.add(f.severity, f.code, f.message);
-    return { file: ctx.file, weightMap, shards, totalSize, totalParameters, metadata, findings: sink.done() };
+    return { weightMap, shards, metadata: "metadata" in obj ? obj["metadata"] : undefined };
 }
 function readCount(v, key, sink) {
     let n;
@@ -69926,6 +70474,7 @@ async function acquire(src, opts) {
     }
     const single = estimateFromConfig(config);
     const learner = new HeaderSizeLearner();
+    const priority = headerPriority(plan);
     /** Parses handed to the worker (offload): awaited once every shard is read. */
     const pending = [];
     const readShard = async (shard) => {
@@ -69933,7 +70482,7 @@ async function acquire(src, opts) {
         const h = await src.readSafetensorsHeader(shard, {
             expectedHeaderBytes: entry ? learner.estimateRaw(entry.raw) : single,
             maxHeaderBytes,
-            priority: REQUEST_PRIORITY.header,
+            priority,
         });
         if (entry)
             learner.observeRaw(entry.raw, h.headerLength);
@@ -69969,6 +70518,19 @@ async function acquire(src, opts) {
     else
         collectShards(out, shardReads.map((read, i) => ({ read, parsed: reads[i].p })));
     return out;
+}
+/**
+ * The priority of a model's shard reads: the more tensors its index lists, the sooner (largest job
+ * first). A zoo's wall time ends with the build of its largest models (10^5 tensors take a second),
+ * so their headers are read first and their builds overlap the reads of the small models, instead
+ * of running after the network is done. Always after every info, config and index request.
+ */
+function headerPriority(plan) {
+    let tensors = 0;
+    if (plan)
+        for (const k in plan)
+            tensors += plan[k].count;
+    return REQUEST_PRIORITY.header - (0.5 * tensors) / (tensors + 100_000);
 }
 /** What scheduling the shard reads needs from an index. */
 function indexPlan(index) {
@@ -94048,7 +94610,7 @@ const SEMI = 59; // ";"
 const EQ = 61; // "="
 const DQUOTE = 34; // '"'
 const BSLASH = 92; // "\\"
-const COMMA = 44; // ","
+const dist_COMMA = 44; // ","
 const LOWER_CASE = 1;
 const OWS = 2;
 const SEMI_FLAG = 4;
@@ -94064,7 +94626,7 @@ const CHAR_MAP = new Uint8Array(0x100);
 CHAR_MAP[HTAB] |= OWS;
 CHAR_MAP[SP] |= OWS;
 CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
+CHAR_MAP[dist_COMMA] |= COMMA_FLAG;
 for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
     CHAR_MAP[code] |= LOWER_CASE;
 }
@@ -94782,7 +95344,7 @@ const JSONParseV2 = (text, reviver) => {
 };
 
 const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-const MAX_DIGITS = MAX_INT.length;
+const json_with_bigint_MAX_DIGITS = MAX_INT.length;
 const stringsOrLargeNumbers =
   /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
 const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
@@ -94873,8 +95435,8 @@ const serializeBigInts = (text) => {
       // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
       const isLessThanMaxSafeInt =
         digits &&
-        (digits.length < MAX_DIGITS ||
-          (digits.length === MAX_DIGITS && digits <= MAX_INT));
+        (digits.length < json_with_bigint_MAX_DIGITS ||
+          (digits.length === json_with_bigint_MAX_DIGITS && digits <= MAX_INT));
 
       const isStandardValue =
         isString || hasFractionalOrExponential || isLessThanMaxSafeInt;

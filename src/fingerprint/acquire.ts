@@ -215,6 +215,7 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
   }
   const single = estimateFromConfig(config);
   const learner = new HeaderSizeLearner();
+  const priority = headerPriority(plan);
   /** Parses handed to the worker (offload): awaited once every shard is read. */
   const pending: Promise<void>[] = [];
   const readShard = async (shard: string) => {
@@ -222,7 +223,7 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
     const h = await src.readSafetensorsHeader(shard, {
       expectedHeaderBytes: entry ? learner.estimateRaw(entry.raw) : single,
       maxHeaderBytes,
-      priority: REQUEST_PRIORITY.header,
+      priority,
     });
     if (entry) learner.observeRaw(entry.raw, h.headerLength);
     const fileSize = h.fileSize ?? sizeOf(shard);
@@ -257,6 +258,18 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
   if (offload) out.shardReads = shardReads;
   else collectShards(out, shardReads.map((read, i) => ({ read, parsed: reads[i]!.p as ParsedSafetensorsHeader })));
   return out;
+}
+
+/**
+ * The priority of a model's shard reads: the more tensors its index lists, the sooner (largest job
+ * first). A zoo's wall time ends with the build of its largest models (10^5 tensors take a second),
+ * so their headers are read first and their builds overlap the reads of the small models, instead
+ * of running after the network is done. Always after every info, config and index request.
+ */
+export function headerPriority(plan: Record<string, ShardPlan> | null): number {
+  let tensors = 0;
+  if (plan) for (const k in plan) tensors += (plan[k] as ShardPlan).count;
+  return REQUEST_PRIORITY.header - (0.5 * tensors) / (tensors + 100_000);
 }
 
 /** A shard as the index lists it: entries, and the raw header estimate of their names (rawHeaderEstimate). */

@@ -58,6 +58,7 @@ import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { dtypeBits, isSafeNonNegativeInteger, tensorElements, tensorElementsNumber } from "./dtypes.js";
+import { readIndexFast } from "./json-fast.js";
 import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, quickScan, scanJson, where } from "./json-scan.js";
 import { DEFAULT_MAX_HEADER_BYTES } from "./safetensors.js";
 
@@ -164,6 +165,66 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
   if (text === null) fatal("index_not_utf8", "index is not valid UTF-8");
   const src = text as string;
 
+  const sink = new FindingSink(ctx.file, ctx.maxFindingsPerCode);
+  let weightMap: Map<string, string>;
+  let shards: string[];
+  let metadataValue: unknown;
+  // The exact fast reader for the common index; anything outside its subset takes the general path.
+  const quick = readIndexFast(src);
+  if (quick !== null) {
+    for (let i = 0; i < quick.shards.length; i++) {
+      assertSafeShardName(quick.shards[i] as string, { file: ctx.file, model: ctx.model, tensor: quick.firstTensors[i] as string });
+    }
+    weightMap = quick.weightMap;
+    shards = quick.shards;
+    metadataValue = quick.hasMetadata ? quick.metadata : undefined;
+  } else {
+    const general = readIndexGeneral(bytes, src, ctx, sink, fatal);
+    weightMap = general.weightMap;
+    shards = general.shards;
+    metadataValue = general.metadata;
+  }
+  if (weightMap.size === 0) sink.add("error", "index_empty_weight_map", "weight_map is empty");
+
+  let metadata: Record<string, unknown> = {};
+  if (metadataValue !== undefined && metadataValue !== null) {
+    if (isPlainObject(metadataValue)) metadata = metadataValue;
+    else sink.add("warning", "index_metadata_not_object", `metadata is a JSON ${jsonType(metadataValue)}, not an object`);
+  }
+
+  let totalSize: number | null = null;
+  if (!("total_size" in metadata)) {
+    sink.add("warning", "index_total_size_missing", "metadata.total_size is missing", { key: "total_size" });
+  } else {
+    totalSize = readCount(metadata["total_size"], "total_size", sink);
+    if (totalSize === 0 && weightMap.size > 0) {
+      sink.add("warning", "index_total_size_zero", `metadata.total_size is 0 although weight_map lists ${weightMap.size} tensor(s)`, { key: "total_size" });
+    }
+  }
+  const totalParameters = "total_parameters" in metadata ? readCount(metadata["total_parameters"], "total_parameters", sink) : null;
+
+  if (/\.safetensors\.index\.json$/.test(ctx.file)) {
+    const odd = shards.filter((s) => !s.endsWith(".safetensors"));
+    if (odd.length > 0) {
+      sink.add("warning", "index_shard_not_safetensors", `a safetensors index names ${odd.length} file(s) that are not .safetensors, e.g. ${JSON.stringify(odd[0])}`);
+    }
+  }
+  for (const f of checkShardNames(shards)) sink.add(f.severity, f.code, f.message);
+
+  return { file: ctx.file, weightMap, shards, totalSize, totalParameters, metadata, findings: sink.done() };
+}
+
+/**
+ * The general reader: JSON.parse, the duplicate-key proof (quickScan, or the full scanner, which
+ * also sees the shard names of repeated entries), typed errors, duplicate findings.
+ */
+function readIndexGeneral(
+  bytes: Uint8Array,
+  src: string,
+  ctx: IndexContext,
+  sink: FindingSink,
+  fatal: (code: string, msg: string, cause?: unknown) => never,
+): { weightMap: Map<string, string>; shards: string[]; metadata: unknown } {
   // Every (tensor, shard) pair as written, duplicates included: JSON.parse keeps only the last
   // value of a repeated key, but a streaming reader (like the JS client's) sees them all, so every
   // shard name in the text is checked for safety.
@@ -230,7 +291,6 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
     weightMap.set(tensor, s);
   }
 
-  const sink = new FindingSink(ctx.file, ctx.maxFindingsPerCode);
   for (const d of scan.duplicates) {
     const earlier = shadowed.get(d.key) ?? [];
     sink.add(
@@ -241,34 +301,7 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
     );
     shadowed.delete(d.key);
   }
-  if (weightMap.size === 0) sink.add("error", "index_empty_weight_map", "weight_map is empty");
-
-  let metadata: Record<string, unknown> = {};
-  if ("metadata" in obj && obj["metadata"] !== null) {
-    if (isPlainObject(obj["metadata"])) metadata = obj["metadata"];
-    else sink.add("warning", "index_metadata_not_object", `metadata is a JSON ${jsonType(obj["metadata"])}, not an object`);
-  }
-
-  let totalSize: number | null = null;
-  if (!("total_size" in metadata)) {
-    sink.add("warning", "index_total_size_missing", "metadata.total_size is missing", { key: "total_size" });
-  } else {
-    totalSize = readCount(metadata["total_size"], "total_size", sink);
-    if (totalSize === 0 && weightMap.size > 0) {
-      sink.add("warning", "index_total_size_zero", `metadata.total_size is 0 although weight_map lists ${weightMap.size} tensor(s)`, { key: "total_size" });
-    }
-  }
-  const totalParameters = "total_parameters" in metadata ? readCount(metadata["total_parameters"], "total_parameters", sink) : null;
-
-  if (/\.safetensors\.index\.json$/.test(ctx.file)) {
-    const odd = shards.filter((s) => !s.endsWith(".safetensors"));
-    if (odd.length > 0) {
-      sink.add("warning", "index_shard_not_safetensors", `a safetensors index names ${odd.length} file(s) that are not .safetensors, e.g. ${JSON.stringify(odd[0])}`);
-    }
-  }
-  for (const f of checkShardNames(shards)) sink.add(f.severity, f.code, f.message);
-
-  return { file: ctx.file, weightMap, shards, totalSize, totalParameters, metadata, findings: sink.done() };
+  return { weightMap, shards, metadata: "metadata" in obj ? obj["metadata"] : undefined };
 }
 
 function readCount(v: unknown, key: "total_size" | "total_parameters", sink: FindingSink): number | null {

@@ -52,6 +52,7 @@ import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { DTYPES, isSafeNonNegativeInteger, tensorBytesFast, tensorSize } from "./dtypes.js";
+import { readHeaderFast } from "./json-fast.js";
 import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, quickScan, scanJson, setOwn, where } from "./json-scan.js";
 
 /** The reference parser's MAX_HEADER_SIZE. */
@@ -152,111 +153,30 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
   if (text === null) fatal("safetensors_not_utf8", "safetensors header is not valid UTF-8");
   const src = text as string;
 
-  const headerBytes = json.length === n ? json : json.subarray(0, n);
-  let root: unknown;
-  let parseError: unknown = null;
-  try {
-    root = JSON.parse(src);
-  } catch (err) {
-    parseError = err;
-  }
-  // The exact fast path when it can prove there is nothing to report; else the full scanner.
-  const scan =
-    (parseError === null ? quickScan(headerBytes, root, SAFETENSORS_MAX_DEPTH) : null) ??
-    scanJson(headerBytes, { depthLimit: SAFETENSORS_MAX_DEPTH, trackKeys: (p) => p.length <= 1 });
-  if (scan.tooDeep) fatal("safetensors_too_deep", `safetensors header JSON is nested deeper than ${SAFETENSORS_MAX_DEPTH} levels`);
-  if (parseError !== null) {
-    const err = parseError;
-    fatal("safetensors_not_json", `safetensors header is not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
-  }
-  if (!isPlainObject(root)) fatal("safetensors_not_object", `safetensors header is a JSON ${jsonType(root)}, not an object`);
-  const obj = root as Record<string, unknown>;
-
+  // The exact fast reader for the common header; anything outside its subset takes the general
+  // path (JSON.parse, the duplicate-key scanners, typed errors for malformed entries).
+  const quick = readHeaderFast(src, ctx.file);
   const sink = new FindingSink(ctx.file, ctx.maxFindingsPerCode);
-
-  for (const d of scan.duplicates) {
-    if (d.path.length === 0 && d.key !== "__metadata__") {
-      sink.add("error", "st_duplicate_tensor", `tensor ${JSON.stringify(d.key)} is listed more than once; only the last entry is read`, {
-        tensor: d.key,
-      });
-    } else {
-      const inMeta = d.path[0] === "__metadata__";
-      const place = d.path.length === 0 ? "the header" : inMeta ? "__metadata__" : `the entry of tensor ${JSON.stringify(d.path[0])}`;
-      sink.add(
-        "error",
-        "st_duplicate_key",
-        `key ${JSON.stringify(d.key)} repeats inside ${place}`,
-        d.path.length === 0 || inMeta ? { key: d.key } : { tensor: d.path[0], key: d.key },
-      );
-    }
-  }
-  if (scan.duplicateCount > scan.duplicates.length) {
-    sink.add("error", "st_duplicate_key", `${scan.duplicateCount - scan.duplicates.length} more duplicate key(s) not listed`);
+  let metadata: Record<string, string> | null;
+  let tensors: TensorRecord[];
+  if (quick !== null) {
+    metadata = quick.metadata;
+    tensors = quick.tensors;
+  } else {
+    const general = readHeaderGeneral(json.length === n ? json : json.subarray(0, n), src, ctx, sink, fatal);
+    metadata = general.metadata;
+    tensors = general.tensors;
   }
 
-  // __metadata__
-  let metadata: Record<string, string> | null = null;
-  if ("__metadata__" in obj) {
-    const m = obj["__metadata__"];
-    if (isPlainObject(m)) {
-      metadata = {};
-      for (const [k, v] of Object.entries(m)) {
-        if (typeof v === "string") {
-          setOwn(metadata, k, v);
-        } else {
-          setOwn(metadata, k, preview(v));
-          sink.add("error", "st_metadata_not_string", `__metadata__ value of ${JSON.stringify(k)} is a ${jsonType(v)}, not a string`, { key: k });
-        }
-      }
-    } else if (m !== null) {
-      sink.add("error", "st_metadata_not_object", `__metadata__ is a JSON ${jsonType(m)}, not an object of strings`);
-    }
-  }
-
-  // Tensors. The loop allocates only the record itself in the common case (no finding objects,
-  // closures or BigInts per tensor): headers of MoE checkpoints hold 10^5 entries.
-  const tensors: TensorRecord[] = [];
+  // Checks per tensor. The loop allocates nothing in the common case (no finding objects, closures
+  // or BigInts per tensor): headers of MoE checkpoints hold 10^5 entries.
   /** Tensors whose offsets are valid, for the layout checks. */
   const placed: TensorRecord[] = [];
-  // One closure for the loop (not one per tensor): `name` is the entry being read.
-  let name = "";
-  const bad = (what: string): never => fatal("safetensors_bad_entry", `tensor ${JSON.stringify(name)}: ${what}`);
-  for (const entryName in obj) {
-    if (entryName === "__metadata__") continue;
-    name = entryName;
-    const e = obj[entryName];
-    if (!isPlainObject(e)) bad(`entry is a JSON ${jsonType(e)}, not an object`);
-    const entry = e as Record<string, unknown>;
-    const dtype = entry["dtype"];
-    const shape = entry["shape"];
-    const offsets = entry["data_offsets"];
-    if (typeof dtype !== "string") bad(`dtype is ${dtype === undefined ? "missing" : `a JSON ${jsonType(dtype)}, not a string`}`);
-    if (!Array.isArray(shape)) bad(`shape is ${shape === undefined ? "missing" : `a JSON ${jsonType(shape)}, not an array`}`);
-    const dims = shape as unknown[];
-    for (let i = 0; i < dims.length; i++) {
-      const d = dims[i];
-      if (typeof d !== "number" || !Number.isFinite(d)) bad(`shape ${preview(shape)} holds a non-number`);
-    }
-    if (!Array.isArray(offsets)) {
-      bad(`data_offsets is ${offsets === undefined ? "missing" : `a JSON ${jsonType(offsets)}, not an array`}`);
-    }
-    const offs = offsets as unknown[];
-    const o0 = offs[0];
-    const o1 = offs[1];
-    if (offs.length !== 2 || typeof o0 !== "number" || !Number.isFinite(o0) || typeof o1 !== "number" || !Number.isFinite(o1)) {
-      bad(`data_offsets ${preview(offsets)} is not a pair of numbers`);
-    }
-    const rec: TensorRecord = {
-      name,
-      dtype: dtype as string,
-      shape: dims as number[],
-      file: ctx.file,
-      begin: o0 as number,
-      end: o1 as number,
-    };
-    tensors.push(rec);
-
-    if (LONE_SURROGATE.test(name)) sink.add("error", "st_invalid_unicode", `tensor name ${JSON.stringify(name)} holds an unpaired UTF-16 surrogate`, { tensor: name });
+  for (let t = 0; t < tensors.length; t++) {
+    const rec = tensors[t] as TensorRecord;
+    const name = rec.name;
+    // (no lone surrogate can come out of the fast reader: it refuses escapes, and the text is valid UTF-8)
+    if (quick === null && LONE_SURROGATE.test(name)) sink.add("error", "st_invalid_unicode", `tensor name ${JSON.stringify(name)} holds an unpaired UTF-16 surrogate`, { tensor: name });
 
     let shapeOk = true;
     for (let i = 0; i < rec.shape.length; i++) {
@@ -280,7 +200,7 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
       sink.add(
         "error",
         "st_offset_invalid",
-        `tensor ${JSON.stringify(name)} has data_offsets ${preview(offsets)}: ${
+        `tensor ${JSON.stringify(name)} has data_offsets ${preview([rec.begin, rec.end])}: ${
           rec.end < rec.begin ? "end is before begin" : "offsets must be non-negative integers below 2^53"
         }`,
         { tensor: name },
@@ -398,6 +318,118 @@ export function parseSafetensorsFile(
   const headerLength = headerLengthFromPrefix(bytes, { ...ctx, fileSize });
   const parsed = parseSafetensorsHeader(bytes.subarray(8, 8 + headerLength), { ...ctx, headerLength, fileSize });
   return { ...parsed, headerLength };
+}
+
+/**
+ * The general reader: JSON.parse, then the duplicate-key proof (quickScan, or the full scanner to
+ * name the duplicates), typed errors for malformed entries, findings for duplicates and metadata.
+ */
+function readHeaderGeneral(
+  headerBytes: Uint8Array,
+  src: string,
+  ctx: ParseHeaderContext,
+  sink: FindingSink,
+  fatal: (code: string, msg: string, cause?: unknown) => never,
+): { tensors: TensorRecord[]; metadata: Record<string, string> | null } {
+  let root: unknown;
+  let parseError: unknown = null;
+  try {
+    root = JSON.parse(src);
+  } catch (err) {
+    parseError = err;
+  }
+  // The exact fast path when it can prove there is nothing to report; else the full scanner.
+  const scan =
+    (parseError === null ? quickScan(headerBytes, root, SAFETENSORS_MAX_DEPTH) : null) ??
+    scanJson(headerBytes, { depthLimit: SAFETENSORS_MAX_DEPTH, trackKeys: (p) => p.length <= 1 });
+  if (scan.tooDeep) fatal("safetensors_too_deep", `safetensors header JSON is nested deeper than ${SAFETENSORS_MAX_DEPTH} levels`);
+  if (parseError !== null) {
+    const err = parseError;
+    fatal("safetensors_not_json", `safetensors header is not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
+  }
+  if (!isPlainObject(root)) fatal("safetensors_not_object", `safetensors header is a JSON ${jsonType(root)}, not an object`);
+  const obj = root as Record<string, unknown>;
+
+  for (const d of scan.duplicates) {
+    if (d.path.length === 0 && d.key !== "__metadata__") {
+      sink.add("error", "st_duplicate_tensor", `tensor ${JSON.stringify(d.key)} is listed more than once; only the last entry is read`, {
+        tensor: d.key,
+      });
+    } else {
+      const inMeta = d.path[0] === "__metadata__";
+      const place = d.path.length === 0 ? "the header" : inMeta ? "__metadata__" : `the entry of tensor ${JSON.stringify(d.path[0])}`;
+      sink.add(
+        "error",
+        "st_duplicate_key",
+        `key ${JSON.stringify(d.key)} repeats inside ${place}`,
+        d.path.length === 0 || inMeta ? { key: d.key } : { tensor: d.path[0], key: d.key },
+      );
+    }
+  }
+  if (scan.duplicateCount > scan.duplicates.length) {
+    sink.add("error", "st_duplicate_key", `${scan.duplicateCount - scan.duplicates.length} more duplicate key(s) not listed`);
+  }
+
+  // __metadata__
+  let metadata: Record<string, string> | null = null;
+  if ("__metadata__" in obj) {
+    const m = obj["__metadata__"];
+    if (isPlainObject(m)) {
+      metadata = {};
+      for (const [k, v] of Object.entries(m)) {
+        if (typeof v === "string") {
+          setOwn(metadata, k, v);
+        } else {
+          setOwn(metadata, k, preview(v));
+          sink.add("error", "st_metadata_not_string", `__metadata__ value of ${JSON.stringify(k)} is a ${jsonType(v)}, not a string`, { key: k });
+        }
+      }
+    } else if (m !== null) {
+      sink.add("error", "st_metadata_not_object", `__metadata__ is a JSON ${jsonType(m)}, not an object of strings`);
+    }
+  }
+
+  // Tensors: typed errors for malformed entries, records for the rest (checked by the caller).
+  const tensors: TensorRecord[] = [];
+  // One closure for the loop (not one per tensor): `name` is the entry being read.
+  let name = "";
+  const bad = (what: string): never => fatal("safetensors_bad_entry", `tensor ${JSON.stringify(name)}: ${what}`);
+  for (const entryName in obj) {
+    if (entryName === "__metadata__") continue;
+    name = entryName;
+    const e = obj[entryName];
+    if (!isPlainObject(e)) bad(`entry is a JSON ${jsonType(e)}, not an object`);
+    const entry = e as Record<string, unknown>;
+    const dtype = entry["dtype"];
+    const shape = entry["shape"];
+    const offsets = entry["data_offsets"];
+    if (typeof dtype !== "string") bad(`dtype is ${dtype === undefined ? "missing" : `a JSON ${jsonType(dtype)}, not a string`}`);
+    if (!Array.isArray(shape)) bad(`shape is ${shape === undefined ? "missing" : `a JSON ${jsonType(shape)}, not an array`}`);
+    const dims = shape as unknown[];
+    for (let i = 0; i < dims.length; i++) {
+      const d = dims[i];
+      if (typeof d !== "number" || !Number.isFinite(d)) bad(`shape ${preview(shape)} holds a non-number`);
+    }
+    if (!Array.isArray(offsets)) {
+      bad(`data_offsets is ${offsets === undefined ? "missing" : `a JSON ${jsonType(offsets)}, not an array`}`);
+    }
+    const offs = offsets as unknown[];
+    const o0 = offs[0];
+    const o1 = offs[1];
+    if (offs.length !== 2 || typeof o0 !== "number" || !Number.isFinite(o0) || typeof o1 !== "number" || !Number.isFinite(o1)) {
+      bad(`data_offsets ${preview(offsets)} is not a pair of numbers`);
+    }
+    const rec: TensorRecord = {
+      name,
+      dtype: dtype as string,
+      shape: dims as number[],
+      file: ctx.file,
+      begin: o0 as number,
+      end: o1 as number,
+    };
+    tensors.push(rec);
+  }
+  return { tensors, metadata };
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

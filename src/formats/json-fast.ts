@@ -1,0 +1,457 @@
+/**
+ * Exact fast readers for the two JSON documents read per safetensors model: a shard header
+ * (`{"name": {"dtype": .., "shape": [..], "data_offsets": [b, e]}, .., "__metadata__": {..}}`)
+ * and a sharded index (`{"metadata": {..}, "weight_map": {"name": "shard", ..}}`).
+ *
+ * JSON.parse builds an object per entry plus two arrays, and internalizes every tensor name; the
+ * duplicate-key proof (quickScan) then walks the bytes and the parsed value again. These readers
+ * walk the decoded text once and build only what the parsers keep (the tensor records, the weight
+ * map). They accept a strict subset of JSON and return null for anything outside it, and the
+ * caller then takes the general path (JSON.parse + the scanners), which reports what is wrong.
+ * So they never need to say why, and must only never accept what the general path would read
+ * differently. Outside the subset (null):
+ * - any backslash in the text (escapes), a control character inside a string;
+ * - a repeated key anywhere (the general path reports it);
+ * - a tensor name that starts with a digit (JSON.parse enumerates array-index keys first, so the
+ *   general path's order could differ), `-`, fractions, exponents or more than 15 digits in a
+ *   number (the general path reports negative and non-integer dims);
+ * - a header entry with keys other than dtype, shape and data_offsets, or missing one;
+ * - anything else than `metadata` and `weight_map` at the top of an index, or a non-string
+ *   weight_map value; an index `metadata` value that JSON.parse refuses or nests deeper than 32.
+ */
+import type { TensorRecord } from "../sources/types.js";
+import { setOwn } from "./json-scan.js";
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const ZERO = 0x30;
+const NINE = 0x39;
+/** Numbers with at most 15 digits are exact in a double, whatever their value. */
+const MAX_DIGITS = 15;
+
+/** Whether the literal `t` is written in `s` at `at`. */
+function textAt(s: string, at: number, t: string): boolean {
+  const n = t.length;
+  if (at + n > s.length) return false;
+  for (let k = 0; k < n; k++) if (s.charCodeAt(at + k) !== t.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * Whether the n characters of `s` at `at` repeat those at `prev` (an earlier token of the same
+ * text: comparing inside the one flat string is much faster than against a slice of it).
+ */
+function repeatsAt(s: string, at: number, prev: number, n: number): boolean {
+  if (prev < 0 || at + n > s.length) return false;
+  for (let k = 0; k < n; k++) if (s.charCodeAt(at + k) !== s.charCodeAt(prev + k)) return false;
+  return true;
+}
+
+/** Reading state: the text and a cursor; every reader returns false (or -1) to give up. */
+class Cursor {
+  i = 0;
+  constructor(readonly s: string) {}
+
+  ws(): number {
+    const s = this.s;
+    let i = this.i;
+    let c = s.charCodeAt(i);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s.charCodeAt(++i);
+    this.i = i;
+    return c;
+  }
+
+  /** At an opening quote: the end (index of the closing quote), or -1 for a control character or no end. */
+  stringEnd(): number {
+    const s = this.s;
+    const n = s.length;
+    for (let k = this.i + 1; k < n; k++) {
+      const c = s.charCodeAt(k);
+      if (c === QUOTE) return k;
+      if (c < 0x20) return -1;
+    }
+    return -1;
+  }
+
+  /** A non-negative integer of at most 15 digits without leading zeros; -1 otherwise. */
+  uint(): number {
+    const s = this.s;
+    let i = this.i;
+    let c = s.charCodeAt(i);
+    if (c < ZERO || c > NINE) return -1;
+    const start = i;
+    let v = 0;
+    while (c >= ZERO && c <= NINE) {
+      v = v * 10 + (c - ZERO);
+      c = s.charCodeAt(++i);
+    }
+    const digits = i - start;
+    if (digits > MAX_DIGITS || (digits > 1 && s.charCodeAt(start) === ZERO)) return -1;
+    // a fraction or an exponent
+    if (c === 0x2e || c === 0x65 || c === 0x45) return -1;
+    this.i = i;
+    return v;
+  }
+
+  /**
+   * Past one JSON value of any kind (strings without escapes), counting bracket depth; the end
+   * index, or -1 above maxDepth or at a malformed string. Validation is left to JSON.parse.
+   */
+  skipValue(maxDepth: number): number {
+    const s = this.s;
+    const n = s.length;
+    let depth = 0;
+    let i = this.i;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === QUOTE) {
+        this.i = i;
+        const e = this.stringEnd();
+        if (e < 0) return -1;
+        i = e;
+        if (depth === 0) return e + 1;
+      } else if (c === LBRACE || c === LBRACKET) {
+        if (++depth > maxDepth) return -1;
+      } else if (c === RBRACE || c === RBRACKET) {
+        if (--depth < 0) return -1;
+        if (depth === 0) return i + 1;
+      } else if (depth === 0 && (c === COMMA || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) {
+        return i;
+      }
+    }
+    return depth === 0 ? i : -1;
+  }
+}
+
+export interface FastHeader {
+  /** Records in document order. */
+  tensors: TensorRecord[];
+  /** Whether `__metadata__` is present; its value (an object of strings) when it is. */
+  hasMetadata: boolean;
+  metadata: Record<string, string> | null;
+}
+
+const ENTRY_DTYPE = 1;
+const ENTRY_SHAPE = 2;
+const ENTRY_OFFSETS = 4;
+
+/** Read a decoded safetensors header, or null when it is outside the subset (see the file comment). */
+export function readHeaderFast(s: string, file: string): FastHeader | null {
+  if (s.indexOf("\\") !== -1) return null;
+  const cur = new Cursor(s);
+  if (cur.ws() !== LBRACE) return null;
+  cur.i++;
+  const tensors: TensorRecord[] = [];
+  const names = new Set<string>();
+  let hasMetadata = false;
+  let metadata: Record<string, string> | null = null;
+  let lastDtype = "";
+  /** Where the last dtype token (quotes included) was read, and its length. */
+  let lastDtypeAt = -1;
+  let lastDtypeLen = 0;
+  let c = cur.ws();
+  if (c === RBRACE) {
+    cur.i++;
+  } else {
+    for (;;) {
+      if (c !== QUOTE) return null;
+      const ke = cur.stringEnd();
+      if (ke < 0) return null;
+      const first = s.charCodeAt(cur.i + 1);
+      if (first >= ZERO && first <= NINE) return null;
+      const name = s.slice(cur.i + 1, ke);
+      const before = names.size;
+      names.add(name);
+      if (names.size === before) return null;
+      cur.i = ke + 1;
+      if (cur.ws() !== COLON) return null;
+      cur.i++;
+      if (name === "__metadata__") {
+        hasMetadata = true;
+        const m = readStringObject(cur);
+        if (m === undefined) return null;
+        metadata = m;
+      } else {
+        // one entry: {"dtype": "..", "shape": [..], "data_offsets": [b, e]} in any order
+        if (cur.ws() !== LBRACE) return null;
+        cur.i++;
+        let seen = 0;
+        let dtype = "";
+        let shape: number[] = [];
+        let begin = 0;
+        let end = 0;
+        c = cur.ws();
+        for (;;) {
+          if (c !== QUOTE) return null;
+          const i = cur.i;
+          let key: number;
+          const k1 = s.charCodeAt(i + 1);
+          if (k1 === 0x64 /* d */ && textAt(s, i, '"dtype"')) {
+            key = ENTRY_DTYPE;
+            cur.i = i + 7;
+          } else if (k1 === 0x73 /* s */ && textAt(s, i, '"shape"')) {
+            key = ENTRY_SHAPE;
+            cur.i = i + 7;
+          } else if (k1 === 0x64 && textAt(s, i, '"data_offsets"')) {
+            key = ENTRY_OFFSETS;
+            cur.i = i + 14;
+          } else {
+            return null;
+          }
+          if (seen & key) return null;
+          seen |= key;
+          if (cur.ws() !== COLON) return null;
+          cur.i++;
+          c = cur.ws();
+          if (key === ENTRY_DTYPE) {
+            if (c !== QUOTE) return null;
+            if (repeatsAt(s, cur.i, lastDtypeAt, lastDtypeLen)) {
+              dtype = lastDtype;
+              cur.i += lastDtypeLen;
+            } else {
+              const e = cur.stringEnd();
+              if (e < 0) return null;
+              dtype = s.slice(cur.i + 1, e);
+              lastDtype = dtype;
+              lastDtypeAt = cur.i;
+              lastDtypeLen = e + 1 - cur.i;
+              cur.i = e + 1;
+            }
+          } else {
+            if (c !== LBRACKET) return null;
+            cur.i++;
+            const nums: number[] = [];
+            c = cur.ws();
+            if (c !== RBRACKET) {
+              for (;;) {
+                const v = cur.uint();
+                if (v < 0) return null;
+                nums.push(v);
+                c = cur.ws();
+                if (c === RBRACKET) break;
+                if (c !== COMMA) return null;
+                cur.i++;
+                cur.ws();
+              }
+            }
+            cur.i++;
+            if (key === ENTRY_SHAPE) {
+              shape = nums;
+            } else {
+              if (nums.length !== 2) return null;
+              begin = nums[0] as number;
+              end = nums[1] as number;
+            }
+          }
+          c = cur.ws();
+          if (c === RBRACE) break;
+          if (c !== COMMA) return null;
+          cur.i++;
+          c = cur.ws();
+        }
+        cur.i++;
+        if (seen !== (ENTRY_DTYPE | ENTRY_SHAPE | ENTRY_OFFSETS)) return null;
+        tensors.push({ name, dtype, shape, file, begin, end });
+      }
+      c = cur.ws();
+      if (c === RBRACE) {
+        cur.i++;
+        break;
+      }
+      if (c !== COMMA) return null;
+      cur.i++;
+      c = cur.ws();
+    }
+  }
+  // only whitespace after the object
+  if (cur.i < s.length && (cur.ws(), cur.i < s.length)) return null;
+  return { tensors, hasMetadata, metadata };
+}
+
+/**
+ * At a value: an object of strings (built as JSON.parse would), null for JSON null, undefined to
+ * give up (any other value, a repeated key).
+ */
+function readStringObject(cur: Cursor): Record<string, string> | null | undefined {
+  const s = cur.s;
+  let c = cur.ws();
+  if (c === 0x6e) {
+    if (!s.startsWith("null", cur.i)) return undefined;
+    cur.i += 4;
+    return null;
+  }
+  if (c !== LBRACE) return undefined;
+  cur.i++;
+  const out: Record<string, string> = {};
+  const keys = new Set<string>();
+  c = cur.ws();
+  if (c === RBRACE) {
+    cur.i++;
+    return out;
+  }
+  for (;;) {
+    if (c !== QUOTE) return undefined;
+    const ke = cur.stringEnd();
+    if (ke < 0) return undefined;
+    const k = s.slice(cur.i + 1, ke);
+    if (keys.has(k)) return undefined;
+    keys.add(k);
+    cur.i = ke + 1;
+    if (cur.ws() !== COLON) return undefined;
+    cur.i++;
+    if (cur.ws() !== QUOTE) return undefined;
+    const ve = cur.stringEnd();
+    if (ve < 0) return undefined;
+    setOwn(out, k, s.slice(cur.i + 1, ve));
+    cur.i = ve + 1;
+    c = cur.ws();
+    if (c === RBRACE) {
+      cur.i++;
+      return out;
+    }
+    if (c !== COMMA) return undefined;
+    cur.i++;
+    c = cur.ws();
+  }
+}
+
+export interface FastIndex {
+  /** Tensor -> shard, in document order. */
+  weightMap: Map<string, string>;
+  /** Distinct shards in first-seen order, and the tensor that names each first. */
+  shards: string[];
+  firstTensors: string[];
+  /** Whether `metadata` is present, and its value as JSON.parse reads it. */
+  hasMetadata: boolean;
+  metadata: unknown;
+}
+
+/** Nesting allowed inside an index's `metadata` here; deeper goes the general way (limit 64). */
+const INDEX_METADATA_DEPTH = 32;
+
+/**
+ * Read a decoded index, or null when it is outside the subset (see the file comment) or has no
+ * weight_map. Shard names are not checked here.
+ */
+export function readIndexFast(s: string): FastIndex | null {
+  if (s.indexOf("\\") !== -1) return null;
+  const cur = new Cursor(s);
+  if (cur.ws() !== LBRACE) return null;
+  cur.i++;
+  const weightMap = new Map<string, string>();
+  const shards: string[] = [];
+  const firstTensors: string[] = [];
+  let hasMetadata = false;
+  let metadata: unknown;
+  let hasWeightMap = false;
+  let c = cur.ws();
+  if (c === RBRACE) {
+    cur.i++;
+  } else {
+    for (;;) {
+      if (c !== QUOTE) return null;
+      const i = cur.i;
+      if (s.startsWith('"weight_map"', i)) {
+        if (hasWeightMap) return null;
+        hasWeightMap = true;
+        cur.i = i + 12;
+        if (cur.ws() !== COLON) return null;
+        cur.i++;
+        if (!readWeightMap(cur, weightMap, shards, firstTensors)) return null;
+      } else if (s.startsWith('"metadata"', i)) {
+        if (hasMetadata) return null;
+        hasMetadata = true;
+        cur.i = i + 10;
+        if (cur.ws() !== COLON) return null;
+        cur.i++;
+        cur.ws();
+        const start = cur.i;
+        const end = cur.skipValue(INDEX_METADATA_DEPTH);
+        if (end < 0) return null;
+        try {
+          metadata = JSON.parse(s.slice(start, end));
+        } catch {
+          return null;
+        }
+        cur.i = end;
+      } else {
+        return null;
+      }
+      c = cur.ws();
+      if (c === RBRACE) {
+        cur.i++;
+        break;
+      }
+      if (c !== COMMA) return null;
+      cur.i++;
+      c = cur.ws();
+    }
+  }
+  if (cur.i < s.length && (cur.ws(), cur.i < s.length)) return null;
+  // without a weight_map the general path says what is wrong
+  if (!hasWeightMap) return null;
+  return { weightMap, shards, firstTensors, hasMetadata, metadata };
+}
+
+function readWeightMap(cur: Cursor, weightMap: Map<string, string>, shards: string[], firstTensors: string[]): boolean {
+  const s = cur.s;
+  if (cur.ws() !== LBRACE) return false;
+  cur.i++;
+  let c = cur.ws();
+  if (c === RBRACE) {
+    cur.i++;
+    return true;
+  }
+  const seenShards = new Set<string>();
+  let last = "";
+  /** Where the last shard token (quotes included) was read, and its length. */
+  let lastAt = -1;
+  let lastLen = 0;
+  for (;;) {
+    if (c !== QUOTE) return false;
+    const ke = cur.stringEnd();
+    if (ke < 0) return false;
+    const first = s.charCodeAt(cur.i + 1);
+    if (first >= ZERO && first <= NINE) return false;
+    const name = s.slice(cur.i + 1, ke);
+    cur.i = ke + 1;
+    if (cur.ws() !== COLON) return false;
+    cur.i++;
+    if (cur.ws() !== QUOTE) return false;
+    let shard: string;
+    // consecutive entries mostly name the same shard: compare the text before making a string
+    if (repeatsAt(s, cur.i, lastAt, lastLen)) {
+      shard = last;
+      cur.i += lastLen;
+    } else {
+      const ve = cur.stringEnd();
+      if (ve < 0) return false;
+      shard = s.slice(cur.i + 1, ve);
+      last = shard;
+      lastAt = cur.i;
+      lastLen = ve + 1 - cur.i;
+      cur.i = ve + 1;
+      if (!seenShards.has(shard)) {
+        seenShards.add(shard);
+        shards.push(shard);
+        firstTensors.push(name);
+      }
+    }
+    const before = weightMap.size;
+    weightMap.set(name, shard);
+    if (weightMap.size === before) return false;
+    c = cur.ws();
+    if (c === RBRACE) {
+      cur.i++;
+      return true;
+    }
+    if (c !== COMMA) return false;
+    cur.i++;
+    c = cur.ws();
+  }
+}
