@@ -352,6 +352,70 @@ describe("validateIndexAgainstHeaders", () => {
     expect(f[0]?.message).toBe("metadata.total_size is 100 but the tensors of the 2 shard header(s) hold 80 bytes (difference 20)");
   });
 
+  it("the shortcut for clean indexes is exact: random damage always gives the brute-force tensor findings", () => {
+    // Brute force: which tensor-level codes a (weight_map, headers) pair must produce.
+    const expected = (wm: Map<string, string>, hs: ShardHeader[]): string[] => {
+      const read = new Set(hs.map((h) => h.file));
+      const where = new Map<string, string[]>();
+      for (const h of hs) for (const t of h.tensors) where.set(t.name, [...(where.get(t.name) ?? []), h.file]);
+      const out = new Set<string>();
+      for (const files of where.values()) if (files.length > 1) out.add("index_tensor_in_multiple_shards");
+      for (const [t, s] of wm) {
+        if (!read.has(s) || where.get(t)?.includes(s)) continue;
+        out.add(where.has(t) ? "index_tensor_wrong_shard" : "index_tensor_missing");
+      }
+      for (const t of where.keys()) if (!wm.has(t)) out.add("index_tensor_unlisted");
+      return [...out].sort();
+    };
+    const TENSOR_CODES = new Set(["index_tensor_in_multiple_shards", "index_tensor_wrong_shard", "index_tensor_missing", "index_tensor_unlisted"]);
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    let clean = 0;
+    for (let round = 0; round < 3000; round++) {
+      const shards = ["a.safetensors", "b.safetensors", "c.safetensors"].slice(0, 1 + rnd(3));
+      const wm: Record<string, string> = {};
+      const hs: ShardHeader[] = shards.map((f) => ({ file: f, tensors: [] }));
+      const n = 1 + rnd(6);
+      for (let i = 0; i < n; i++) {
+        const k = rnd(shards.length);
+        wm[`t${i}`] = shards[k]!;
+        hs[k]!.tensors.push(rec(`t${i}`, shards[k]!, 0, 2, [1]));
+      }
+      // up to two kinds of damage
+      for (let d = rnd(3); d > 0; d--) {
+        const h = hs[rnd(hs.length)]!;
+        const other = hs[rnd(hs.length)]!;
+        switch (rnd(5)) {
+          case 0: // drop a tensor from its header
+            h.tensors.splice(rnd(h.tensors.length + 1), 1);
+            break;
+          case 1: // move a tensor to another header
+            if (h.tensors.length && other !== h) other.tensors.push({ ...h.tensors.splice(rnd(h.tensors.length), 1)[0]!, file: other.file });
+            break;
+          case 2: // copy a tensor into another header
+            if (h.tensors.length && other !== h && !other.tensors.some((t) => t.name === h.tensors[0]!.name)) other.tensors.push({ ...h.tensors[0]!, file: other.file });
+            break;
+          case 3: // an unlisted tensor
+            h.tensors.push(rec(`u${rnd(3)}x${h.file}`, h.file, 0, 2, [1]));
+            break;
+          case 4: // a header not read
+            if (hs.length > 1) hs.splice(rnd(hs.length), 1);
+            break;
+        }
+      }
+      const ix = idx({ metadata: {}, weight_map: wm });
+      const got = [...new Set(codes(validateIndexAgainstHeaders(ix, hs)).filter((c) => TENSOR_CODES.has(c)))].sort();
+      const want = expected(ix.weightMap, hs);
+      if (want.length === 0) clean++;
+      expect(got, JSON.stringify({ wm, hs: hs.map((h) => [h.file, h.tensors.map((t) => t.name)]) })).toEqual(want);
+    }
+    expect(clean).toBeGreaterThan(300);
+    expect(clean).toBeLessThan(2700);
+  });
+
   it("index_total_parameters_mismatch reports both numbers and a tensor of the same size", () => {
     const f = validateIndexAgainstHeaders(index({ total_size: 80, total_parameters: 56 }), headers());
     expect(codes(f)).toEqual(["index_total_parameters_mismatch"]);

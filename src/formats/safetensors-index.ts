@@ -384,6 +384,7 @@ export function checkShardNames(shards: readonly string[]): Finding[] {
 export interface ShardHeader {
   /** The shard's name as weight_map writes it. */
   file: string;
+  /** As parseSafetensorsHeader returns them: a name appears at most once in one header. */
   tensors: TensorRecord[];
 }
 
@@ -410,16 +411,17 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
   const byElements = new Map<bigint, string>();
   const seenElements = new Set<number>();
 
+  /** Header tensors that weight_map puts in the very shard that holds them. */
+  let matched = 0;
+  let total = 0;
   for (const h of headers) {
     read.add(h.file);
     if (!listed.has(h.file)) {
       sink.add("warning", "index_shard_not_listed", `shard ${JSON.stringify(h.file)} was read but weight_map names no tensor in it`, { file: h.file });
     }
+    total += h.tensors.length;
     for (const t of h.tensors) {
-      const files = holders.get(t.name);
-      if (files === undefined) holders.set(t.name, h.file);
-      else if (typeof files === "string") holders.set(t.name, [files, h.file]);
-      else files.push(h.file);
+      if (index.weightMap.get(t.name) === h.file) matched++;
       if (isSafeNonNegativeInteger(t.begin) && isSafeNonNegativeInteger(t.end) && t.end >= t.begin) {
         const x = t.end - t.begin;
         if (bytesN + x > Number.MAX_SAFE_INTEGER) {
@@ -450,6 +452,26 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
       }
     }
   }
+  // Exact shortcut: when every header tensor is where weight_map says and as many weight_map entries
+  // name a read shard, there is nothing to report tensor by tensor (a name in two shards, or listed
+  // elsewhere, or missing, or unlisted, makes one of the counts differ). A name appears at most once
+  // per header, so each match is a distinct weight_map entry.
+  let entriesInRead = 0;
+  if (matched === total) {
+    if (read.size >= listed.size && index.shards.every((s) => read.has(s))) entriesInRead = index.weightMap.size;
+    else for (const shard of index.weightMap.values()) if (read.has(shard)) entriesInRead++;
+  }
+  const clean = matched === total && entriesInRead === total;
+  if (!clean) {
+    for (const h of headers) {
+      for (const t of h.tensors) {
+        const files = holders.get(t.name);
+        if (files === undefined) holders.set(t.name, h.file);
+        else if (typeof files === "string") holders.set(t.name, [files, h.file]);
+        else files.push(h.file);
+      }
+    }
+  }
   const bytes = bytesBig + BigInt(bytesN);
   const elements = elementsBig + BigInt(elementsN);
   const holding = (tensor: string): string[] | undefined => {
@@ -462,30 +484,32 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
     sink.add("warning", "index_shard_not_read", `shard ${JSON.stringify(s)} is named in weight_map but its header was not read`, { file: s });
   }
 
-  for (const [tensor, files] of holders) {
-    if (typeof files !== "string" && files.length > 1) {
-      sink.add("error", "index_tensor_in_multiple_shards", `tensor ${JSON.stringify(tensor)} is in ${files.length} shards: ${files.join(", ")}`, { tensor });
+  if (!clean) {
+    for (const [tensor, files] of holders) {
+      if (typeof files !== "string" && files.length > 1) {
+        sink.add("error", "index_tensor_in_multiple_shards", `tensor ${JSON.stringify(tensor)} is in ${files.length} shards: ${files.join(", ")}`, { tensor });
+      }
     }
-  }
 
-  for (const [tensor, shard] of index.weightMap) {
-    if (!read.has(shard)) continue;
-    const f = holders.get(tensor);
-    if (f === shard || (f !== undefined && typeof f !== "string" && f.includes(shard))) continue;
-    const elsewhere = holding(tensor);
-    if (elsewhere) {
-      sink.add("error", "index_tensor_wrong_shard", `weight_map puts tensor ${JSON.stringify(tensor)} in ${shard} but it is in ${elsewhere.join(", ")}`, {
-        tensor,
-        file: shard,
-      });
-    } else {
-      sink.add("error", "index_tensor_missing", `weight_map puts tensor ${JSON.stringify(tensor)} in ${shard} but that shard does not hold it`, { tensor, file: shard });
+    for (const [tensor, shard] of index.weightMap) {
+      if (!read.has(shard)) continue;
+      const f = holders.get(tensor);
+      if (f === shard || (f !== undefined && typeof f !== "string" && f.includes(shard))) continue;
+      const elsewhere = holding(tensor);
+      if (elsewhere) {
+        sink.add("error", "index_tensor_wrong_shard", `weight_map puts tensor ${JSON.stringify(tensor)} in ${shard} but it is in ${elsewhere.join(", ")}`, {
+          tensor,
+          file: shard,
+        });
+      } else {
+        sink.add("error", "index_tensor_missing", `weight_map puts tensor ${JSON.stringify(tensor)} in ${shard} but that shard does not hold it`, { tensor, file: shard });
+      }
     }
-  }
-  for (const [tensor, f] of holders) {
-    if (!index.weightMap.has(tensor)) {
-      const files = typeof f === "string" ? [f] : f;
-      sink.add("warning", "index_tensor_unlisted", `tensor ${JSON.stringify(tensor)} in ${files.join(", ")} is not listed in weight_map`, { tensor, file: files[0] });
+    for (const [tensor, f] of holders) {
+      if (!index.weightMap.has(tensor)) {
+        const files = typeof f === "string" ? [f] : f;
+        sink.add("warning", "index_tensor_unlisted", `tensor ${JSON.stringify(tensor)} in ${files.join(", ")} is not listed in weight_map`, { tensor, file: files[0] });
+      }
     }
   }
 

@@ -11,6 +11,7 @@
  */
 import { HubError, type HubErrorCode, redact } from "../util/errors.js";
 import { Limiter } from "./limiter.js";
+import { fetchTransport, nodeTransport, type Exchange, type Transport } from "./transport.js";
 
 export type FetchFn = typeof fetch;
 
@@ -18,7 +19,10 @@ export type FetchFn = typeof fetch;
 export const DEFAULT_CONCURRENCY = 16;
 
 export interface FetchLayerOptions {
-  /** Underlying fetch (injectable for tests and benchmarks). Default: global fetch. */
+  /**
+   * Underlying fetch (injectable for tests). Default: none, the exchanges go over node:http and
+   * node:https (src/net/transport.ts).
+   */
   fetch?: FetchFn;
   /**
    * Max requests in flight per origin (the Hub and its CDN each get this many). Default 16.
@@ -114,7 +118,7 @@ export class FetchLayer {
     token?: string;
     authOrigin?: string;
   };
-  private readonly baseFetch: FetchFn;
+  private readonly transport: Transport;
   /** One limiter per origin (the Hub, its CDN). */
   private readonly limiters = new Map<string, Limiter>();
   readonly total: Counters = emptyCounters();
@@ -123,7 +127,7 @@ export class FetchLayer {
   private pausedUntil = 0;
 
   constructor(options: FetchLayerOptions = {}) {
-    this.baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport;
     this.opts = {
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       retries: options.retries ?? 5,
@@ -254,7 +258,7 @@ export class FetchLayer {
     try {
       // Redirects are followed here, hop by hop: each hop holds a slot of its own origin only, so a
       // Hub resolve that answers 302 frees its Hub slot while the CDN hop waits for a CDN slot.
-      let res: Response;
+      let res: Exchange;
       let hopUrl = url;
       let method: string = ro.method ?? "GET";
       let reqBody = ro.body;
@@ -265,11 +269,10 @@ export class FetchLayer {
         if (deadline === undefined) deadline = setTimeout(() => ctrl.abort(new TimeoutSignal("deadline")), this.opts.deadlineMs);
         arm(this.opts.timeoutMs, "headers");
         try {
-          res = await this.baseFetch(hopUrl, {
+          res = await this.transport(hopUrl, {
             method,
             headers: this.headersFor(hopUrl, ro, crossOrigin),
             body: reqBody,
-            redirect: "manual",
             signal: ctrl.signal,
           });
         } catch (err) {
@@ -360,7 +363,7 @@ export class FetchLayer {
 
   /** Read a body fully, enforcing a byte cap and a stall timeout; counts bytes as they arrive. */
   private async readBody(
-    res: Response,
+    res: Exchange,
     ctrl: AbortController,
     arm: (ms: number, what: "headers" | "body") => void,
     ro: RequestOptions,
@@ -377,15 +380,14 @@ export class FetchLayer {
         hint: "this file is larger than standin reads without downloading weights",
       });
     }
-    if (!res.body) return new Uint8Array();
-    const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];
     let got = 0;
     try {
       for (;;) {
         arm(this.opts.stallTimeoutMs, "body");
-        const { done, value } = await reader.read();
-        if (done) break;
+        const r = await res.read();
+        if (r.done) break;
+        const value = r.value;
         got += value.byteLength;
         this.count(ro.scope, "bytes", value.byteLength);
         if (cap !== undefined && got > cap) {
@@ -402,11 +404,9 @@ export class FetchLayer {
         chunks.push(value);
       }
     } catch (err) {
-      reader.cancel().catch(() => undefined);
+      await res.cancel();
       if (err instanceof HubError) throw err;
       throw this.networkError(err, ctrl, res.url, ro);
-    } finally {
-      reader.releaseLock?.();
     }
     if (!lenient && Number.isFinite(declared) && res.headers.has("content-length") && got < declared && !res.headers.get("content-encoding")) {
       throw new RetryableError(new HubError("truncated", `body ended after ${got} of ${declared} bytes`, { model: ro.model, file: ro.file, url: res.url }));
@@ -496,9 +496,9 @@ function hasHeader(h: Record<string, string>, name: string): boolean {
   return Object.keys(h).some((k) => k.toLowerCase() === name);
 }
 
-async function cancelBody(res: Response): Promise<void> {
+async function cancelBody(res: Exchange): Promise<void> {
   try {
-    await res.body?.cancel();
+    await res.cancel();
   } catch {
     /* ignore */
   }
