@@ -128,6 +128,35 @@ class Cursor {
   }
 }
 
+/**
+ * Equal shapes as one array: the records of a header share them (MoE checkpoints hold 10^5 tensors
+ * of a handful of shapes; fewer arrays means less for the garbage collector to copy). Direct
+ * mapped on a hash of the dims. Shapes are never modified after parsing.
+ */
+class ShapeCache {
+  private readonly slots: (number[] | undefined)[] = new Array(256);
+
+  get(dims: readonly number[]): number[] {
+    let h = dims.length;
+    for (let i = 0; i < dims.length; i++) h = (Math.imul(h, 31) + ((dims[i] as number) % 1048573)) | 0;
+    const slot = h & 255;
+    const hit = this.slots[slot];
+    if (hit !== undefined && hit.length === dims.length) {
+      let same = true;
+      for (let i = 0; i < dims.length; i++) {
+        if (hit[i] !== dims[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return hit;
+    }
+    const copy = dims.slice();
+    this.slots[slot] = copy;
+    return copy;
+  }
+}
+
 export interface FastHeader {
   /** Records in document order. */
   tensors: TensorRecord[];
@@ -148,6 +177,8 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
   cur.i++;
   const tensors: TensorRecord[] = [];
   const names = new Set<string>();
+  const scratch: number[] = [];
+  const shapes = new ShapeCache();
   let hasMetadata = false;
   let metadata: Record<string, string> | null = null;
   let lastDtype = "";
@@ -225,7 +256,10 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
           } else {
             if (c !== LBRACKET) return null;
             cur.i++;
-            const nums: number[] = [];
+            // numbers go to a reused scratch array; a shape is then taken from the cache of
+            // recent shapes when an equal one is there (no new array), else copied
+            const nums = scratch;
+            nums.length = 0;
             c = cur.ws();
             if (c !== RBRACKET) {
               for (;;) {
@@ -241,7 +275,7 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
             }
             cur.i++;
             if (key === ENTRY_SHAPE) {
-              shape = nums;
+              shape = shapes.get(nums);
             } else {
               if (nums.length !== 2) return null;
               begin = nums[0] as number;
