@@ -4,7 +4,6 @@
  * layers are multi-token-prediction (MTP) layers. Linear in the number of tensors.
  */
 import type { NormalizedConfig } from "../fingerprint/config.js";
-import { indexTensors, type ModuleIndex } from "../atlas/module-index.js";
 import { keySplit, tensorIndex, TOWER_KINDS, type TensorClass } from "../fingerprint/tensors.js";
 import type { Finding, FormatKind, WeightFormat } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
@@ -21,7 +20,7 @@ export interface TensorView {
   stack: string | null;
   /** Part of a vision / audio tower or a multimodal projector. */
   tower: boolean;
-  /** Module id in `ModelView.modules` and the leaf (last name segment). */
+  /** Module id (equal for the tensors of one module path) and the leaf (last name segment). */
   mod: number;
   leaf: string;
 }
@@ -42,25 +41,44 @@ export interface ModelView {
   mtpIdx: number[];
   /** Other non-tower stacks and their layer counts (encoder of an encoder-decoder model...). */
   stacks: Map<string, Set<number>>;
-  /** Module paths of the tensors. */
-  modules: ModuleIndex;
 }
 
 /** A multi-token-prediction layer holds one of these modules (as fingerprint/tensors.ts decides). */
 const MTP_REL = /\.\{L\}\.(?:.*\.)?(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/;
 
 export function buildView(model: string, tensors: readonly TensorRecord[], norm: NormalizedConfig | null, wf: WeightFormat | null, format: FormatKind | null): ModelView {
-  const ix = indexTensors(tensors);
-  // The normalized names the fingerprint build already made for this very list (tensorIndex is
-  // memoized by the array): the same result as the module index's normalize(mod, leaf), no new strings.
+  // The normalized names and classes the fingerprint build already made for this very list
+  // (tensorIndex is memoized by the array): the module index's normalize(mod, leaf) and
+  // classifyRecord of the same key and dtype, without splitting every name again.
   const tix = tensorIndex(tensors);
   const out: TensorView[] = new Array(tensors.length);
   const stacks = new Map<string, Set<number>>();
+  // Module ids: one per module path (the name before its last dot; "" and names without a dot are
+  // the root, 0). Consecutive tensors mostly share their module (weight + bias, weight + scale).
+  const modIds = new Map<string, number>([["", 0]]);
+  let lastPath = "";
+  let lastDot = -1;
+  let lastId = 0;
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i]!;
-    const cls: TensorClass = ix.cls[i]!;
-    const mod = ix.mod[i]!;
-    const leaf = ix.leaf[i]!;
+    const cls: TensorClass = tix.classes[i]!;
+    const name = t.name;
+    const dot = name.lastIndexOf(".");
+    let mod: number;
+    if (dot < 0) {
+      mod = 0;
+    } else if (dot === lastDot && name.startsWith(lastPath)) {
+      mod = lastId;
+    } else {
+      const path = name.slice(0, dot);
+      let id = modIds.get(path);
+      if (id === undefined) modIds.set(path, (id = modIds.size));
+      mod = id;
+      lastPath = path;
+      lastDot = dot;
+      lastId = id;
+    }
+    const leaf = dot < 0 ? name : name.slice(dot + 1);
     const nn = tix.names[i]!;
     const tower = TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role);
     const stack = keySplit(tix, nn)[0];
@@ -111,7 +129,7 @@ export function buildView(model: string, tensors: readonly TensorRecord[], norm:
     if (arr.some((v) => isMtpKey(v.key))) mtpIdx.push(l);
     else mainIdx.push(l);
   }
-  return { model, format, tensors: out, norm, wf, stack, layers, mainIdx, mtpIdx, stacks, modules: ix.index };
+  return { model, format, tensors: out, norm, wf, stack, layers, mainIdx, mtpIdx, stacks };
 }
 
 /** True when `dims`' last two entries are {a, b} in either order (Conv1D / stacked layouts). */
