@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "d137a2c0e1daafe9";
+const BUILD_ID = "bd67118b9f49132a";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -84657,159 +84657,47 @@ function codes_finding(code, message, extra = {}) {
     return f;
 }
 
-;// CONCATENATED MODULE: ./src/atlas/module-index.ts
-/**
- * Module paths of a checkpoint, each created once with its abstract key (`{L}` / `{E}`), layer and
- * expert index derived incrementally from its parent. Gives exactly `normalizeTensorName`'s result
- * for `module.leaf` names, at the cost of one map lookup per tensor instead of a scan of the whole
- * name: the module atlas and the integrity checks share it on 90k-tensor headers.
- */
-
-/** Same containers and digit rule as normalizeTensorName. */
-
-/** Tag of segment `seg` under a parent named `prev` with the parent's layer / expert so far. */
-function tag(seg, prev, layer, expert) {
-    if (!isDigits(seg))
-        return null;
-    if (layer === null && expert === null && LAYER_CONTAINERS.has(prev))
-        return "{L}";
-    if (expert === null && EXPERT_CONTAINERS.has(prev))
-        return "{E}";
-    return null;
-}
-class ModuleIndex {
-    entries = [{ id: 0, path: "", name: "", parent: -1, depth: 0, key: "", layer: null, expert: null }];
-    byPath = new Map([["", 0]]);
-    /** Id of a module path (created with its ancestors when new). */
-    idOf(path) {
-        const known = this.byPath.get(path);
-        if (known !== undefined)
-            return known;
-        const dot = path.lastIndexOf(".");
-        const parentId = dot < 0 ? 0 : this.idOf(path.slice(0, dot));
-        const p = this.entries[parentId];
-        const name = dot < 0 ? path : path.slice(dot + 1);
-        const t = tag(name, p.name, p.layer, p.expert);
-        const seg = t ?? name;
-        const id = this.entries.length;
-        this.entries.push({
-            id,
-            path,
-            name,
-            parent: parentId,
-            depth: p.depth + 1,
-            key: parentId === 0 ? seg : `${p.key}.${seg}`,
-            layer: t === "{L}" ? Number(name) : p.layer,
-            expert: t === "{E}" ? Number(name) : p.expert,
-        });
-        this.byPath.set(path, id);
-        return id;
-    }
-    /** Module id and leaf of a tensor name (a name without "." belongs to the root). */
-    split(name) {
-        const dot = name.lastIndexOf(".");
-        if (dot < 0)
-            return [0, name];
-        return [this.idOf(name.slice(0, dot)), name.slice(dot + 1)];
-    }
-    /** `normalizeTensorName(module.leaf).key`. */
-    key(id, leaf) {
-        const m = this.entries[id];
-        const seg = tag(leaf, m.name, m.layer, m.expert) ?? leaf;
-        return id === 0 ? seg : `${m.key}.${seg}`;
-    }
-    /** `normalizeTensorName(module.leaf)`. */
-    normalize(id, leaf) {
-        const m = this.entries[id];
-        const t = tag(leaf, m.name, m.layer, m.expert);
-        const seg = t ?? leaf;
-        return {
-            key: id === 0 ? seg : `${m.key}.${seg}`,
-            layer: t === "{L}" ? Number(leaf) : m.layer,
-            expert: t === "{E}" ? Number(leaf) : m.expert,
-        };
-    }
-}
-function indexTensors(tensors) {
-    const index = new ModuleIndex();
-    const T = tensors.length;
-    const mod = new Int32Array(T);
-    const leafOf = new Array(T);
-    const cls = new Array(T);
-    const leafId = new Int32Array(T);
-    const dtypeId = new Int32Array(T);
-    const absId = new Map();
-    const nodeAbs = [];
-    const leafIds = new Map();
-    const leafStrings = [];
-    const dtypeIds = new Map();
-    const idFor = (m, k) => {
-        let v = m.get(k);
-        if (v === undefined)
-            m.set(k, (v = m.size));
-        return v;
-    };
-    const cache = new Map();
-    // consecutive tensors often share their module (weight + bias, weight + weight_scale_inv)
-    let lastPath = "\u0000";
-    let lastId = 0;
-    for (let i = 0; i < T; i++) {
-        const t = tensors[i];
-        const name = t.name;
-        const L = lastPath.length;
-        let id;
-        let leaf;
-        if (name.length > L + 1 && name.charCodeAt(L) === 46 && name.startsWith(lastPath) && name.indexOf(".", L + 1) < 0) {
-            id = lastId;
-            leaf = name.slice(L + 1);
-        }
-        else {
-            [id, leaf] = index.split(name);
-            lastId = id;
-            lastPath = id === 0 ? "\u0000" : index.entries[id].path;
-        }
-        mod[i] = id;
-        let a = nodeAbs[id];
-        if (a === undefined)
-            nodeAbs[id] = a = idFor(absId, index.entries[id].key);
-        const li = idFor(leafIds, leaf);
-        // one string per distinct leaf: later lookups by leaf (integrity checks) reuse its hash
-        if (li === leafStrings.length)
-            leafStrings.push(leaf);
-        leafOf[i] = leafStrings[li];
-        const di = idFor(dtypeIds, t.dtype);
-        leafId[i] = li;
-        dtypeId[i] = di;
-        // numeric key while the ids fit (always, in real checkpoints); a string key otherwise
-        const ck = li < 4096 && di < 256 ? (a * 4096 + li) * 256 + di : `${a}|${li}|${di}`;
-        let c = cache.get(ck);
-        if (c === undefined) {
-            c = classifyRecord({ name: index.key(id, leaf), dtype: t.dtype });
-            cache.set(ck, c);
-        }
-        cls[i] = c;
-    }
-    return { index, mod, leaf: leafOf, cls, leafId, dtypeId };
-}
-
 ;// CONCATENATED MODULE: ./src/integrity/view.ts
-
 
 
 /** A multi-token-prediction layer holds one of these modules (as fingerprint/tensors.ts decides). */
 const MTP_REL = /\.\{L\}\.(?:.*\.)?(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/;
 function buildView(model, tensors, norm, wf, format) {
-    const ix = indexTensors(tensors);
-    // The normalized names the fingerprint build already made for this very list (tensorIndex is
-    // memoized by the array): the same result as the module index's normalize(mod, leaf), no new strings.
+    // The normalized names and classes the fingerprint build already made for this very list
+    // (tensorIndex is memoized by the array): the module index's normalize(mod, leaf) and
+    // classifyRecord of the same key and dtype, without splitting every name again.
     const tix = tensorIndex(tensors);
     const out = new Array(tensors.length);
     const stacks = new Map();
+    // Module ids: one per module path (the name before its last dot; "" and names without a dot are
+    // the root, 0). Consecutive tensors mostly share their module (weight + bias, weight + scale).
+    const modIds = new Map([["", 0]]);
+    let lastPath = "";
+    let lastDot = -1;
+    let lastId = 0;
     for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i];
-        const cls = ix.cls[i];
-        const mod = ix.mod[i];
-        const leaf = ix.leaf[i];
+        const cls = tix.classes[i];
+        const name = t.name;
+        const dot = name.lastIndexOf(".");
+        let mod;
+        if (dot < 0) {
+            mod = 0;
+        }
+        else if (dot === lastDot && name.startsWith(lastPath)) {
+            mod = lastId;
+        }
+        else {
+            const path = name.slice(0, dot);
+            let id = modIds.get(path);
+            if (id === undefined)
+                modIds.set(path, (id = modIds.size));
+            mod = id;
+            lastPath = path;
+            lastDot = dot;
+            lastId = id;
+        }
+        const leaf = dot < 0 ? name : name.slice(dot + 1);
         const nn = tix.names[i];
         const tower = TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role);
         const stack = keySplit(tix, nn)[0];
@@ -84866,7 +84754,7 @@ function buildView(model, tensors, norm, wf, format) {
         else
             mainIdx.push(l);
     }
-    return { model, format, tensors: out, norm, wf, stack, layers, mainIdx, mtpIdx, stacks, modules: ix.index };
+    return { model, format, tensors: out, norm, wf, stack, layers, mainIdx, mtpIdx, stacks };
 }
 /** True when `dims`' last two entries are {a, b} in either order (Conv1D / stacked layouts). */
 function matches2d(dims, a, b) {
