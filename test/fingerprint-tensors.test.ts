@@ -8,7 +8,9 @@ import {
   classifyTensorDetailed,
   countParams,
   featuresFromTensors,
+  keyHash,
   normalizeTensorName,
+  tensorIndex,
 } from "../src/fingerprint/tensors.js";
 import type { TensorKind } from "../src/fingerprint/types.js";
 import type { TensorRecord } from "../src/sources/types.js";
@@ -989,5 +991,52 @@ describe("hybrid stacks", () => {
     expect(f.facts.layerFfn).toEqual(["none", "none", "dense", "none", "moe"]);
     expect(f.features).toMatchObject({ attentionFamily: "standard", kvGrouping: "MQA", normPlacement: "pre", moe: true, sharedExperts: true, denseLayerPrefix: 1, ffnFamily: "plain" });
     expect(f.scale).toMatchObject({ experts: 4, moeIntermediateSize: 128, intermediateSize: 1024, layers: 5 });
+  });
+});
+
+describe("tensorIndex: normalized names without a string per tensor", () => {
+  it("gives normalizeTensorName's key, layer and expert and classifyRecord's class for every name (generated names, collisions included)", () => {
+    const segs = ["model", "layers", "layer", "h", "blocks", "experts", "local_experts", "mlp", "0", "1", "17", "007", "{L}", "{E}", "", "weight", "weight_scale_inv", "gate_proj", "é", "1234567890123456"];
+    let seed = 11;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const names: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const n = 1 + rnd(7);
+      const parts: string[] = [];
+      for (let j = 0; j < n; j++) parts.push(rnd(5) === 0 ? String(rnd(300)) : segs[rnd(segs.length)]!);
+      names.push(parts.join("."));
+    }
+    // the same names again, so that most are found in the table rather than built
+    const tensors: TensorRecord[] = [...names, ...names].map((name, i) => ({ name, dtype: i % 3 === 0 ? "F8_E8M0" : "BF16", shape: [1], file: "f", begin: 0, end: 2 }));
+    const ix = tensorIndex(tensors);
+    tensors.forEach((t, i) => {
+      const want = normalizeTensorName(t.name);
+      expect(ix.names[i], t.name).toEqual(want);
+      expect(ix.classes[i], t.name).toEqual(classifyRecord({ name: want.key, dtype: t.dtype }));
+    });
+  });
+
+  it("two names whose keys share a hash still get their own keys (the table compares characters)", () => {
+    let seed = 5;
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    while (pair === null) {
+      let w = "";
+      for (let k = 0; k < 7; k++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        w += String.fromCharCode(97 + ((seed >>> 8) % 26));
+      }
+      const h = keyHash(w);
+      const other = seen.get(h);
+      if (other !== undefined && other !== w) pair = [other, w];
+      else seen.set(h, w);
+    }
+    const [a, b] = pair;
+    const tensors: TensorRecord[] = [a, b, `model.layers.3.${a}`, `model.layers.4.${b}`].map((name) => ({ name, dtype: "BF16", shape: [1], file: "f", begin: 0, end: 2 }));
+    expect(keyHash(`model.layers.{L}.${a}`)).toBe(keyHash(`model.layers.{L}.${b}`));
+    expect(tensorIndex(tensors).names.map((n) => n.key)).toEqual([a, b, `model.layers.{L}.${a}`, `model.layers.{L}.${b}`]);
   });
 });
