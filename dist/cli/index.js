@@ -14143,7 +14143,7 @@ const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRe
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "a04807f9ffa7a086";
+const BUILD_ID = "3d506a4e288102e5";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -17613,6 +17613,143 @@ function keySplit(ix, nn) {
     }
     return sr;
 }
+/** Hash multiplier of KeyTable (odd, so powers never vanish mod 2^32). */
+const KEY_B = 0x01000193;
+const TAG_L = "{L}";
+const TAG_E = "{E}";
+/** @internal Polynomial hash of a string, the same as KeyTable computes over a name. */
+function keyHash(k) {
+    let h = 0;
+    for (let i = 0; i < k.length; i++)
+        h = (Math.imul(h, KEY_B) + k.charCodeAt(i)) | 0;
+    return h;
+}
+/** Which container the segment name[a, b) is: 1 layer, 2 expert, 0 neither (no string made). */
+function containerAt(name, a, b) {
+    const n = b - a;
+    for (const set of [LAYER_CONTAINERS_LIST, EXPERT_CONTAINERS_LIST]) {
+        for (const c of set) {
+            if (c.length !== n)
+                continue;
+            let k = 0;
+            while (k < n && name.charCodeAt(a + k) === c.charCodeAt(k))
+                k++;
+            if (k === n)
+                return set === LAYER_CONTAINERS_LIST ? 1 : 2;
+        }
+    }
+    return 0;
+}
+const LAYER_CONTAINERS_LIST = [...LAYER_CONTAINERS];
+const EXPERT_CONTAINERS_LIST = [...EXPERT_CONTAINERS];
+/**
+ * normalizeTensorName for a whole tensor list, without a new string per tensor: one pass over the
+ * name computes the layer, the expert and a hash of the abstract key; a key already made is then
+ * found by that hash and checked character by character against the name (so a hash collision
+ * costs time, never a wrong key). Only a key not seen before is built (by normalizeTensorName) and
+ * classified. Routed-expert checkpoints hold 10^5 tensors of a few hundred keys.
+ */
+class KeyTable {
+    byHash = new Map();
+    normalize(name) {
+        let layer = null;
+        let expert = null;
+        /** The tagged segments' bounds in the name (-1: none). */
+        let ls = -1;
+        let le = -1;
+        let es = -1;
+        let ee = -1;
+        let h = 0;
+        let segStart = 0;
+        let prevStart = -1;
+        let digits = true;
+        let value = 0;
+        let segHash = 0;
+        let segPow = 1;
+        const len = name.length;
+        for (let i = 0; i <= len; i++) {
+            const c = i < len ? name.charCodeAt(i) : 46;
+            if (c !== 46) {
+                if (c < 48 || c > 57)
+                    digits = false;
+                else if (digits)
+                    value = value * 10 + (c - 48);
+                segHash = (Math.imul(segHash, KEY_B) + c) | 0;
+                segPow = Math.imul(segPow, KEY_B);
+                continue;
+            }
+            let tag = null;
+            if (digits && i > segStart && prevStart >= 0 && i - segStart <= 15) {
+                const kind = containerAt(name, prevStart, segStart - 1);
+                if (kind === 1 && layer === null && expert === null) {
+                    layer = value;
+                    tag = TAG_L;
+                    ls = segStart;
+                    le = i;
+                }
+                else if (kind === 2 && expert === null) {
+                    expert = value;
+                    tag = TAG_E;
+                    es = segStart;
+                    ee = i;
+                }
+            }
+            if (tag !== null) {
+                for (let k = 0; k < 3; k++)
+                    h = (Math.imul(h, KEY_B) + tag.charCodeAt(k)) | 0;
+            }
+            else {
+                h = (Math.imul(h, segPow) + segHash) | 0;
+            }
+            if (i < len)
+                h = (Math.imul(h, KEY_B) + 46) | 0;
+            prevStart = segStart;
+            segStart = i + 1;
+            digits = true;
+            value = 0;
+            segHash = 0;
+            segPow = 1;
+        }
+        const bucket = this.byHash.get(h);
+        if (bucket !== undefined) {
+            for (const e of bucket) {
+                if (sameKey(name, e.key, ls, le, es, ee))
+                    return [{ key: e.key, layer, expert }, e.cls];
+            }
+        }
+        const nn = normalizeTensorName(name);
+        const entry = { key: nn.key, cls: classifyTensorCached(nn.key) };
+        const hk = keyHash(nn.key);
+        const b = this.byHash.get(hk);
+        if (b)
+            b.push(entry);
+        else
+            this.byHash.set(hk, [entry]);
+        return [nn, entry.cls];
+    }
+}
+/** Whether `key` is `name` with name[ls, le) as {L} and name[es, ee) as {E} (bounds -1: none). */
+function sameKey(name, key, ls, le, es, ee) {
+    let k = 0;
+    let i = 0;
+    const n = name.length;
+    const kn = key.length;
+    while (i < n) {
+        if (i === ls || i === es) {
+            const tag = i === ls ? TAG_L : TAG_E;
+            if (k + 3 > kn || key.charCodeAt(k) !== 123 || key.charCodeAt(k + 1) !== tag.charCodeAt(1) || key.charCodeAt(k + 2) !== 125)
+                return false;
+            k += 3;
+            i = i === ls ? le : ee;
+            continue;
+        }
+        if (k >= kn || key.charCodeAt(k) !== name.charCodeAt(i))
+            return false;
+        k++;
+        i++;
+    }
+    return k === kn;
+}
 const TENSOR_INDEX = new WeakMap();
 function tensorIndex(tensors) {
     const hit = TENSOR_INDEX.get(tensors);
@@ -17621,19 +17758,14 @@ function tensorIndex(tensors) {
     const names = new Array(tensors.length);
     const classes = new Array(tensors.length);
     const nameClasses = new Array(tensors.length);
-    // Keyed by the normalized key string itself (hashed once here; later lookups of the same string
-    // reuse its hash), then the dtype rule of classifyRecord, shared per name class.
-    const cache = new Map();
+    // Each distinct normalized key is made once (one string, hashed once) with its class; the
+    // tensors that share it find it without building a string (KeyTable).
+    const table = new KeyTable();
     const scaled = new Map();
     for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i];
-        const nn = normalizeTensorName(t.name);
+        const [nn, nc] = table.normalize(t.name);
         names[i] = nn;
-        let nc = cache.get(nn.key);
-        if (nc === undefined) {
-            nc = classifyTensorCached(nn.key);
-            cache.set(nn.key, nc);
-        }
         nameClasses[i] = nc;
         let c = nc;
         if (nc.kind !== "quant_scale" && isScaleOnlyDtype(t.dtype)) {
