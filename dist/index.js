@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "f3a6a879fe68fdf8";
+const BUILD_ID = "d5bf0e378bda87aa";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -45410,6 +45410,15 @@ function decodeUtf8Strict(bytes) {
     }
     catch {
         return null;
+    }
+}
+/** JSON.parse that returns its error instead of throwing it (the caller reports it after the depth check). */
+function parseOrError(src) {
+    try {
+        return { value: JSON.parse(src), error: null };
+    }
+    catch (err) {
+        return { value: undefined, error: err };
     }
 }
 /** `"file" (model m)`: the phrase every error message uses to say where the problem is. */
@@ -69161,6 +69170,9 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const ZERO = 0x30;
 const NINE = 0x39;
+/** Cursor.afterMember results besides the next character. */
+const END = -2;
+const FAIL = -1;
 /** Numbers with at most 15 digits are exact in a double, whatever their value. */
 const MAX_DIGITS = 15;
 /** Whether the literal `t` is written in `s` at `at`. */
@@ -69200,6 +69212,21 @@ class Cursor {
             c = s.charCodeAt(++i);
         this.i = i;
         return c;
+    }
+    /**
+     * After an object member: past `,` and the whitespace after it (returns the next character), or
+     * past the closing `}` (returns END); FAIL for anything else.
+     */
+    afterMember() {
+        const c = this.ws();
+        if (c === RBRACE) {
+            this.i++;
+            return END;
+        }
+        if (c !== COMMA)
+            return FAIL;
+        this.i++;
+        return this.ws();
     }
     /** At an opening quote: the end (index of the closing quote), or -1 for a control character or no end. */
     stringEnd() {
@@ -69445,28 +69472,21 @@ function readHeaderFast(s, file) {
                             end = nums[1];
                         }
                     }
-                    c = cur.ws();
-                    if (c === RBRACE)
+                    c = cur.afterMember();
+                    if (c === END)
                         break;
-                    if (c !== COMMA)
+                    if (c === FAIL)
                         return null;
-                    cur.i++;
-                    c = cur.ws();
                 }
-                cur.i++;
                 if (seen !== (ENTRY_DTYPE | ENTRY_SHAPE | ENTRY_OFFSETS))
                     return null;
                 tensors.push({ name, dtype, shape, file, begin, end });
             }
-            c = cur.ws();
-            if (c === RBRACE) {
-                cur.i++;
+            c = cur.afterMember();
+            if (c === END)
                 break;
-            }
-            if (c !== COMMA)
+            if (c === FAIL)
                 return null;
-            cur.i++;
-            c = cur.ws();
         }
     }
     // only whitespace after the object
@@ -69518,15 +69538,11 @@ function readStringObject(cur) {
             return undefined;
         setOwn(out, k, s.slice(cur.i + 1, ve));
         cur.i = ve + 1;
-        c = cur.ws();
-        if (c === RBRACE) {
-            cur.i++;
+        c = cur.afterMember();
+        if (c === END)
             return out;
-        }
-        if (c !== COMMA)
+        if (c === FAIL)
             return undefined;
-        cur.i++;
-        c = cur.ws();
     }
 }
 /** Nesting allowed inside an index's `metadata` here; deeper goes the general way (limit 64). */
@@ -69592,15 +69608,11 @@ function readIndexFast(s) {
             else {
                 return null;
             }
-            c = cur.ws();
-            if (c === RBRACE) {
-                cur.i++;
+            c = cur.afterMember();
+            if (c === END)
                 break;
-            }
-            if (c !== COMMA)
+            if (c === FAIL)
                 return null;
-            cur.i++;
-            c = cur.ws();
         }
     }
     if (cur.i < s.length && (cur.ws(), cur.i < s.length))
@@ -69666,15 +69678,11 @@ function readWeightMap(cur, weightMap, shards, firstTensors) {
         weightMap.set(name, shard);
         if (weightMap.size === before)
             return false;
-        c = cur.ws();
-        if (c === RBRACE) {
-            cur.i++;
+        c = cur.afterMember();
+        if (c === END)
             return true;
-        }
-        if (c !== COMMA)
+        if (c === FAIL)
             return false;
-        cur.i++;
-        c = cur.ws();
     }
 }
 
@@ -69859,14 +69867,7 @@ function parseSafetensorsFile(bytes, ctx) {
  * name the duplicates), typed errors for malformed entries, findings for duplicates and metadata.
  */
 function readHeaderGeneral(headerBytes, src, ctx, sink, fatal) {
-    let root;
-    let parseError = null;
-    try {
-        root = JSON.parse(src);
-    }
-    catch (err) {
-        parseError = err;
-    }
+    const { value: root, error: parseError } = parseOrError(src);
     // The exact fast path when it can prove there is nothing to report; else the full scanner.
     const scan = (parseError === null ? quickScan(headerBytes, root, SAFETENSORS_MAX_DEPTH) : null) ??
         scanJson(headerBytes, { depthLimit: SAFETENSORS_MAX_DEPTH, trackKeys: (p) => p.length <= 1 });
@@ -70109,14 +70110,7 @@ function readIndexGeneral(bytes, src, ctx, sink, fatal) {
     const rawShards = new Map();
     const rawFirstTensor = new Map();
     const shadowed = new Map();
-    let root;
-    let parseError = null;
-    try {
-        root = JSON.parse(src);
-    }
-    catch (err) {
-        parseError = err;
-    }
+    const { value: root, error: parseError } = parseOrError(src);
     // The exact fast path when it proves there is no duplicate key; else the full scanner, which also
     // sees the shard names of duplicate entries (JSON.parse drops them, a streaming reader does not).
     const scan = (parseError === null ? quickScan(bytes, root, INDEX_MAX_DEPTH) : null) ??

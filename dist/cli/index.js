@@ -14143,7 +14143,7 @@ const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRe
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "3d506a4e288102e5";
+const BUILD_ID = "599d76ae20f35c1b";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -14475,6 +14475,15 @@ function decodeUtf8Strict(bytes) {
     }
     catch {
         return null;
+    }
+}
+/** JSON.parse that returns its error instead of throwing it (the caller reports it after the depth check). */
+function parseOrError(src) {
+    try {
+        return { value: JSON.parse(src), error: null };
+    }
+    catch (err) {
+        return { value: undefined, error: err };
     }
 }
 /** `"file" (model m)`: the phrase every error message uses to say where the problem is. */
@@ -38226,6 +38235,9 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const ZERO = 0x30;
 const NINE = 0x39;
+/** Cursor.afterMember results besides the next character. */
+const END = -2;
+const FAIL = -1;
 /** Numbers with at most 15 digits are exact in a double, whatever their value. */
 const MAX_DIGITS = 15;
 /** Whether the literal `t` is written in `s` at `at`. */
@@ -38265,6 +38277,21 @@ class Cursor {
             c = s.charCodeAt(++i);
         this.i = i;
         return c;
+    }
+    /**
+     * After an object member: past `,` and the whitespace after it (returns the next character), or
+     * past the closing `}` (returns END); FAIL for anything else.
+     */
+    afterMember() {
+        const c = this.ws();
+        if (c === RBRACE) {
+            this.i++;
+            return END;
+        }
+        if (c !== COMMA)
+            return FAIL;
+        this.i++;
+        return this.ws();
     }
     /** At an opening quote: the end (index of the closing quote), or -1 for a control character or no end. */
     stringEnd() {
@@ -38510,28 +38537,21 @@ function readHeaderFast(s, file) {
                             end = nums[1];
                         }
                     }
-                    c = cur.ws();
-                    if (c === RBRACE)
+                    c = cur.afterMember();
+                    if (c === END)
                         break;
-                    if (c !== COMMA)
+                    if (c === FAIL)
                         return null;
-                    cur.i++;
-                    c = cur.ws();
                 }
-                cur.i++;
                 if (seen !== (ENTRY_DTYPE | ENTRY_SHAPE | ENTRY_OFFSETS))
                     return null;
                 tensors.push({ name, dtype, shape, file, begin, end });
             }
-            c = cur.ws();
-            if (c === RBRACE) {
-                cur.i++;
+            c = cur.afterMember();
+            if (c === END)
                 break;
-            }
-            if (c !== COMMA)
+            if (c === FAIL)
                 return null;
-            cur.i++;
-            c = cur.ws();
         }
     }
     // only whitespace after the object
@@ -38583,15 +38603,11 @@ function readStringObject(cur) {
             return undefined;
         setOwn(out, k, s.slice(cur.i + 1, ve));
         cur.i = ve + 1;
-        c = cur.ws();
-        if (c === RBRACE) {
-            cur.i++;
+        c = cur.afterMember();
+        if (c === END)
             return out;
-        }
-        if (c !== COMMA)
+        if (c === FAIL)
             return undefined;
-        cur.i++;
-        c = cur.ws();
     }
 }
 /** Nesting allowed inside an index's `metadata` here; deeper goes the general way (limit 64). */
@@ -38657,15 +38673,11 @@ function readIndexFast(s) {
             else {
                 return null;
             }
-            c = cur.ws();
-            if (c === RBRACE) {
-                cur.i++;
+            c = cur.afterMember();
+            if (c === END)
                 break;
-            }
-            if (c !== COMMA)
+            if (c === FAIL)
                 return null;
-            cur.i++;
-            c = cur.ws();
         }
     }
     if (cur.i < s.length && (cur.ws(), cur.i < s.length))
@@ -38731,15 +38743,11 @@ function readWeightMap(cur, weightMap, shards, firstTensors) {
         weightMap.set(name, shard);
         if (weightMap.size === before)
             return false;
-        c = cur.ws();
-        if (c === RBRACE) {
-            cur.i++;
+        c = cur.afterMember();
+        if (c === END)
             return true;
-        }
-        if (c !== COMMA)
+        if (c === FAIL)
             return false;
-        cur.i++;
-        c = cur.ws();
     }
 }
 
@@ -38924,14 +38932,7 @@ function parseSafetensorsFile(bytes, ctx) {
  * name the duplicates), typed errors for malformed entries, findings for duplicates and metadata.
  */
 function readHeaderGeneral(headerBytes, src, ctx, sink, fatal) {
-    let root;
-    let parseError = null;
-    try {
-        root = JSON.parse(src);
-    }
-    catch (err) {
-        parseError = err;
-    }
+    const { value: root, error: parseError } = parseOrError(src);
     // The exact fast path when it can prove there is nothing to report; else the full scanner.
     const scan = (parseError === null ? quickScan(headerBytes, root, SAFETENSORS_MAX_DEPTH) : null) ??
         scanJson(headerBytes, { depthLimit: SAFETENSORS_MAX_DEPTH, trackKeys: (p) => p.length <= 1 });
@@ -39174,14 +39175,7 @@ function readIndexGeneral(bytes, src, ctx, sink, fatal) {
     const rawShards = new Map();
     const rawFirstTensor = new Map();
     const shadowed = new Map();
-    let root;
-    let parseError = null;
-    try {
-        root = JSON.parse(src);
-    }
-    catch (err) {
-        parseError = err;
-    }
+    const { value: root, error: parseError } = parseOrError(src);
     // The exact fast path when it proves there is no duplicate key; else the full scanner, which also
     // sees the shard names of duplicate entries (JSON.parse drops them, a streaming reader does not).
     const scan = (parseError === null ? quickScan(bytes, root, INDEX_MAX_DEPTH) : null) ??

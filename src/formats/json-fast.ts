@@ -31,6 +31,9 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const ZERO = 0x30;
 const NINE = 0x39;
+/** Cursor.afterMember results besides the next character. */
+const END = -2;
+const FAIL = -1;
 /** Numbers with at most 15 digits are exact in a double, whatever their value. */
 const MAX_DIGITS = 15;
 
@@ -64,6 +67,21 @@ class Cursor {
     while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s.charCodeAt(++i);
     this.i = i;
     return c;
+  }
+
+  /**
+   * After an object member: past `,` and the whitespace after it (returns the next character), or
+   * past the closing `}` (returns END); FAIL for anything else.
+   */
+  afterMember(): number {
+    const c = this.ws();
+    if (c === RBRACE) {
+      this.i++;
+      return END;
+    }
+    if (c !== COMMA) return FAIL;
+    this.i++;
+    return this.ws();
   }
 
   /** At an opening quote: the end (index of the closing quote), or -1 for a control character or no end. */
@@ -282,24 +300,16 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
               end = nums[1] as number;
             }
           }
-          c = cur.ws();
-          if (c === RBRACE) break;
-          if (c !== COMMA) return null;
-          cur.i++;
-          c = cur.ws();
+          c = cur.afterMember();
+          if (c === END) break;
+          if (c === FAIL) return null;
         }
-        cur.i++;
         if (seen !== (ENTRY_DTYPE | ENTRY_SHAPE | ENTRY_OFFSETS)) return null;
         tensors.push({ name, dtype, shape, file, begin, end });
       }
-      c = cur.ws();
-      if (c === RBRACE) {
-        cur.i++;
-        break;
-      }
-      if (c !== COMMA) return null;
-      cur.i++;
-      c = cur.ws();
+      c = cur.afterMember();
+      if (c === END) break;
+      if (c === FAIL) return null;
     }
   }
   // only whitespace after the object
@@ -343,14 +353,9 @@ function readStringObject(cur: Cursor): Record<string, string> | null | undefine
     if (ve < 0) return undefined;
     setOwn(out, k, s.slice(cur.i + 1, ve));
     cur.i = ve + 1;
-    c = cur.ws();
-    if (c === RBRACE) {
-      cur.i++;
-      return out;
-    }
-    if (c !== COMMA) return undefined;
-    cur.i++;
-    c = cur.ws();
+    c = cur.afterMember();
+    if (c === END) return out;
+    if (c === FAIL) return undefined;
   }
 }
 
@@ -416,14 +421,9 @@ export function readIndexFast(s: string): FastIndex | null {
       } else {
         return null;
       }
-      c = cur.ws();
-      if (c === RBRACE) {
-        cur.i++;
-        break;
-      }
-      if (c !== COMMA) return null;
-      cur.i++;
-      c = cur.ws();
+      c = cur.afterMember();
+      if (c === END) break;
+      if (c === FAIL) return null;
     }
   }
   if (cur.i < s.length && (cur.ws(), cur.i < s.length)) return null;
@@ -479,13 +479,8 @@ function readWeightMap(cur: Cursor, weightMap: Map<string, string>, shards: stri
     const before = weightMap.size;
     weightMap.set(name, shard);
     if (weightMap.size === before) return false;
-    c = cur.ws();
-    if (c === RBRACE) {
-      cur.i++;
-      return true;
-    }
-    if (c !== COMMA) return false;
-    cur.i++;
-    c = cur.ws();
+    c = cur.afterMember();
+    if (c === END) return true;
+    if (c === FAIL) return false;
   }
 }

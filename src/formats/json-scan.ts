@@ -229,6 +229,15 @@ export function decodeUtf8Strict(bytes: Uint8Array): string | null {
   }
 }
 
+/** JSON.parse that returns its error instead of throwing it (the caller reports it after the depth check). */
+export function parseOrError(src: string): { value: unknown; error: unknown } {
+  try {
+    return { value: JSON.parse(src) as unknown, error: null };
+  } catch (err) {
+    return { value: undefined, error: err };
+  }
+}
+
 /** `"file" (model m)`: the phrase every error message uses to say where the problem is. */
 export function where(ctx: { file: string; model?: string }): string {
   return `${JSON.stringify(ctx.file)}${ctx.model ? ` (model ${ctx.model})` : ""}`;

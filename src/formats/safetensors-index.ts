@@ -59,7 +59,7 @@ import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { dtypeBits, isSafeNonNegativeInteger, tensorElements, tensorElementsNumber } from "./dtypes.js";
 import { readIndexFast } from "./json-fast.js";
-import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, quickScan, scanJson, where } from "./json-scan.js";
+import { FindingSink, decodeUtf8Strict, parseOrError, isPlainObject, jsonType, preview, quickScan, scanJson, where } from "./json-scan.js";
 import { DEFAULT_MAX_HEADER_BYTES } from "./safetensors.js";
 
 /** The JS client's cap on index bytes. */
@@ -231,13 +231,7 @@ function readIndexGeneral(
   const rawShards = new Map<string, string>();
   const rawFirstTensor = new Map<string, string>();
   const shadowed = new Map<string, string[]>();
-  let root: unknown;
-  let parseError: unknown = null;
-  try {
-    root = JSON.parse(src);
-  } catch (err) {
-    parseError = err;
-  }
+  const { value: root, error: parseError } = parseOrError(src);
   // The exact fast path when it proves there is no duplicate key; else the full scanner, which also
   // sees the shard names of duplicate entries (JSON.parse drops them, a streaming reader does not).
   const scan =

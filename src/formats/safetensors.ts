@@ -53,7 +53,7 @@ import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { DTYPES, isSafeNonNegativeInteger, tensorBytesFast, tensorSize } from "./dtypes.js";
 import { readHeaderFast } from "./json-fast.js";
-import { FindingSink, decodeUtf8Strict, isPlainObject, jsonType, preview, quickScan, scanJson, setOwn, where } from "./json-scan.js";
+import { FindingSink, decodeUtf8Strict, parseOrError, isPlainObject, jsonType, preview, quickScan, scanJson, setOwn, where } from "./json-scan.js";
 
 /** The reference parser's MAX_HEADER_SIZE. */
 export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
@@ -331,13 +331,7 @@ function readHeaderGeneral(
   sink: FindingSink,
   fatal: (code: string, msg: string, cause?: unknown) => never,
 ): { tensors: TensorRecord[]; metadata: Record<string, string> | null } {
-  let root: unknown;
-  let parseError: unknown = null;
-  try {
-    root = JSON.parse(src);
-  } catch (err) {
-    parseError = err;
-  }
+  const { value: root, error: parseError } = parseOrError(src);
   // The exact fast path when it can prove there is nothing to report; else the full scanner.
   const scan =
     (parseError === null ? quickScan(headerBytes, root, SAFETENSORS_MAX_DEPTH) : null) ??
