@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "d5bf0e378bda87aa";
+const BUILD_ID = "3e52e0dfb324fe2b";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -69228,6 +69228,27 @@ class Cursor {
         this.i++;
         return this.ws();
     }
+    /**
+     * At an object member: its name, past the colon after it; null when the name starts with a digit
+     * (JSON.parse enumerates array-index keys first) or anything is malformed.
+     */
+    tensorName() {
+        const s = this.s;
+        if (s.charCodeAt(this.i) !== json_fast_QUOTE)
+            return null;
+        const ke = this.stringEnd();
+        if (ke < 0)
+            return null;
+        const first = s.charCodeAt(this.i + 1);
+        if (first >= ZERO && first <= NINE)
+            return null;
+        const name = s.slice(this.i + 1, ke);
+        this.i = ke + 1;
+        if (this.ws() !== COLON)
+            return null;
+        this.i++;
+        return name;
+    }
     /** At an opening quote: the end (index of the closing quote), or -1 for a control character or no end. */
     stringEnd() {
         const s = this.s;
@@ -69329,6 +69350,35 @@ class ShapeCache {
         return copy;
     }
 }
+/**
+ * A string value that mostly repeats the previous one of its kind (a dtype, a shard name): the
+ * token is compared in the text with the previous one before a string is made.
+ */
+class RepeatedString {
+    last = "";
+    at = -1;
+    len = 0;
+    /** Whether the last read made a new string (the token differed from the previous one). */
+    fresh = false;
+    /** At an opening quote: the value, or null at a malformed string. */
+    read(cur) {
+        const s = cur.s;
+        if (repeatsAt(s, cur.i, this.at, this.len)) {
+            cur.i += this.len;
+            this.fresh = false;
+            return this.last;
+        }
+        const e = cur.stringEnd();
+        if (e < 0)
+            return null;
+        this.last = s.slice(cur.i + 1, e);
+        this.at = cur.i;
+        this.len = e + 1 - cur.i;
+        cur.i = e + 1;
+        this.fresh = true;
+        return this.last;
+    }
+}
 const ENTRY_DTYPE = 1;
 const ENTRY_SHAPE = 2;
 const ENTRY_OFFSETS = 4;
@@ -69346,33 +69396,20 @@ function readHeaderFast(s, file) {
     const shapes = new ShapeCache();
     let hasMetadata = false;
     let metadata = null;
-    let lastDtype = "";
-    /** Where the last dtype token (quotes included) was read, and its length. */
-    let lastDtypeAt = -1;
-    let lastDtypeLen = 0;
+    const dtypes = new RepeatedString();
     let c = cur.ws();
     if (c === RBRACE) {
         cur.i++;
     }
     else {
         for (;;) {
-            if (c !== json_fast_QUOTE)
+            const name = cur.tensorName();
+            if (name === null)
                 return null;
-            const ke = cur.stringEnd();
-            if (ke < 0)
-                return null;
-            const first = s.charCodeAt(cur.i + 1);
-            if (first >= ZERO && first <= NINE)
-                return null;
-            const name = s.slice(cur.i + 1, ke);
             const before = names.size;
             names.add(name);
             if (names.size === before)
                 return null;
-            cur.i = ke + 1;
-            if (cur.ws() !== COLON)
-                return null;
-            cur.i++;
             if (name === "__metadata__") {
                 hasMetadata = true;
                 const m = readStringObject(cur);
@@ -69422,20 +69459,10 @@ function readHeaderFast(s, file) {
                     if (key === ENTRY_DTYPE) {
                         if (c !== json_fast_QUOTE)
                             return null;
-                        if (repeatsAt(s, cur.i, lastDtypeAt, lastDtypeLen)) {
-                            dtype = lastDtype;
-                            cur.i += lastDtypeLen;
-                        }
-                        else {
-                            const e = cur.stringEnd();
-                            if (e < 0)
-                                return null;
-                            dtype = s.slice(cur.i + 1, e);
-                            lastDtype = dtype;
-                            lastDtypeAt = cur.i;
-                            lastDtypeLen = e + 1 - cur.i;
-                            cur.i = e + 1;
-                        }
+                        const d = dtypes.read(cur);
+                        if (d === null)
+                            return null;
+                        dtype = d;
                     }
                     else {
                         if (c !== LBRACKET)
@@ -69623,7 +69650,6 @@ function readIndexFast(s) {
     return { weightMap, shards, firstTensors, hasMetadata, metadata };
 }
 function readWeightMap(cur, weightMap, shards, firstTensors) {
-    const s = cur.s;
     if (cur.ws() !== LBRACE)
         return false;
     cur.i++;
@@ -69633,41 +69659,18 @@ function readWeightMap(cur, weightMap, shards, firstTensors) {
         return true;
     }
     const seenShards = new Set();
-    let last = "";
-    /** Where the last shard token (quotes included) was read, and its length. */
-    let lastAt = -1;
-    let lastLen = 0;
+    const shardNames = new RepeatedString();
     for (;;) {
-        if (c !== json_fast_QUOTE)
+        const name = cur.tensorName();
+        if (name === null)
             return false;
-        const ke = cur.stringEnd();
-        if (ke < 0)
-            return false;
-        const first = s.charCodeAt(cur.i + 1);
-        if (first >= ZERO && first <= NINE)
-            return false;
-        const name = s.slice(cur.i + 1, ke);
-        cur.i = ke + 1;
-        if (cur.ws() !== COLON)
-            return false;
-        cur.i++;
         if (cur.ws() !== json_fast_QUOTE)
             return false;
-        let shard;
-        // consecutive entries mostly name the same shard: compare the text before making a string
-        if (repeatsAt(s, cur.i, lastAt, lastLen)) {
-            shard = last;
-            cur.i += lastLen;
-        }
-        else {
-            const ve = cur.stringEnd();
-            if (ve < 0)
-                return false;
-            shard = s.slice(cur.i + 1, ve);
-            last = shard;
-            lastAt = cur.i;
-            lastLen = ve + 1 - cur.i;
-            cur.i = ve + 1;
+        // consecutive entries mostly name the same shard
+        const shard = shardNames.read(cur);
+        if (shard === null)
+            return false;
+        if (shardNames.fresh) {
             if (!seenShards.has(shard)) {
                 seenShards.add(shard);
                 shards.push(shard);

@@ -84,6 +84,24 @@ class Cursor {
     return this.ws();
   }
 
+  /**
+   * At an object member: its name, past the colon after it; null when the name starts with a digit
+   * (JSON.parse enumerates array-index keys first) or anything is malformed.
+   */
+  tensorName(): string | null {
+    const s = this.s;
+    if (s.charCodeAt(this.i) !== QUOTE) return null;
+    const ke = this.stringEnd();
+    if (ke < 0) return null;
+    const first = s.charCodeAt(this.i + 1);
+    if (first >= ZERO && first <= NINE) return null;
+    const name = s.slice(this.i + 1, ke);
+    this.i = ke + 1;
+    if (this.ws() !== COLON) return null;
+    this.i++;
+    return name;
+  }
+
   /** At an opening quote: the end (index of the closing quote), or -1 for a control character or no end. */
   stringEnd(): number {
     const s = this.s;
@@ -175,6 +193,36 @@ class ShapeCache {
   }
 }
 
+/**
+ * A string value that mostly repeats the previous one of its kind (a dtype, a shard name): the
+ * token is compared in the text with the previous one before a string is made.
+ */
+class RepeatedString {
+  private last = "";
+  private at = -1;
+  private len = 0;
+  /** Whether the last read made a new string (the token differed from the previous one). */
+  fresh = false;
+
+  /** At an opening quote: the value, or null at a malformed string. */
+  read(cur: Cursor): string | null {
+    const s = cur.s;
+    if (repeatsAt(s, cur.i, this.at, this.len)) {
+      cur.i += this.len;
+      this.fresh = false;
+      return this.last;
+    }
+    const e = cur.stringEnd();
+    if (e < 0) return null;
+    this.last = s.slice(cur.i + 1, e);
+    this.at = cur.i;
+    this.len = e + 1 - cur.i;
+    cur.i = e + 1;
+    this.fresh = true;
+    return this.last;
+  }
+}
+
 export interface FastHeader {
   /** Records in document order. */
   tensors: TensorRecord[];
@@ -199,27 +247,17 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
   const shapes = new ShapeCache();
   let hasMetadata = false;
   let metadata: Record<string, string> | null = null;
-  let lastDtype = "";
-  /** Where the last dtype token (quotes included) was read, and its length. */
-  let lastDtypeAt = -1;
-  let lastDtypeLen = 0;
+  const dtypes = new RepeatedString();
   let c = cur.ws();
   if (c === RBRACE) {
     cur.i++;
   } else {
     for (;;) {
-      if (c !== QUOTE) return null;
-      const ke = cur.stringEnd();
-      if (ke < 0) return null;
-      const first = s.charCodeAt(cur.i + 1);
-      if (first >= ZERO && first <= NINE) return null;
-      const name = s.slice(cur.i + 1, ke);
+      const name = cur.tensorName();
+      if (name === null) return null;
       const before = names.size;
       names.add(name);
       if (names.size === before) return null;
-      cur.i = ke + 1;
-      if (cur.ws() !== COLON) return null;
-      cur.i++;
       if (name === "__metadata__") {
         hasMetadata = true;
         const m = readStringObject(cur);
@@ -259,18 +297,9 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
           c = cur.ws();
           if (key === ENTRY_DTYPE) {
             if (c !== QUOTE) return null;
-            if (repeatsAt(s, cur.i, lastDtypeAt, lastDtypeLen)) {
-              dtype = lastDtype;
-              cur.i += lastDtypeLen;
-            } else {
-              const e = cur.stringEnd();
-              if (e < 0) return null;
-              dtype = s.slice(cur.i + 1, e);
-              lastDtype = dtype;
-              lastDtypeAt = cur.i;
-              lastDtypeLen = e + 1 - cur.i;
-              cur.i = e + 1;
-            }
+            const d = dtypes.read(cur);
+            if (d === null) return null;
+            dtype = d;
           } else {
             if (c !== LBRACKET) return null;
             cur.i++;
@@ -433,7 +462,6 @@ export function readIndexFast(s: string): FastIndex | null {
 }
 
 function readWeightMap(cur: Cursor, weightMap: Map<string, string>, shards: string[], firstTensors: string[]): boolean {
-  const s = cur.s;
   if (cur.ws() !== LBRACE) return false;
   cur.i++;
   let c = cur.ws();
@@ -442,34 +470,15 @@ function readWeightMap(cur: Cursor, weightMap: Map<string, string>, shards: stri
     return true;
   }
   const seenShards = new Set<string>();
-  let last = "";
-  /** Where the last shard token (quotes included) was read, and its length. */
-  let lastAt = -1;
-  let lastLen = 0;
+  const shardNames = new RepeatedString();
   for (;;) {
-    if (c !== QUOTE) return false;
-    const ke = cur.stringEnd();
-    if (ke < 0) return false;
-    const first = s.charCodeAt(cur.i + 1);
-    if (first >= ZERO && first <= NINE) return false;
-    const name = s.slice(cur.i + 1, ke);
-    cur.i = ke + 1;
-    if (cur.ws() !== COLON) return false;
-    cur.i++;
+    const name = cur.tensorName();
+    if (name === null) return false;
     if (cur.ws() !== QUOTE) return false;
-    let shard: string;
-    // consecutive entries mostly name the same shard: compare the text before making a string
-    if (repeatsAt(s, cur.i, lastAt, lastLen)) {
-      shard = last;
-      cur.i += lastLen;
-    } else {
-      const ve = cur.stringEnd();
-      if (ve < 0) return false;
-      shard = s.slice(cur.i + 1, ve);
-      last = shard;
-      lastAt = cur.i;
-      lastLen = ve + 1 - cur.i;
-      cur.i = ve + 1;
+    // consecutive entries mostly name the same shard
+    const shard = shardNames.read(cur);
+    if (shard === null) return false;
+    if (shardNames.fresh) {
       if (!seenShards.has(shard)) {
         seenShards.add(shard);
         shards.push(shard);
