@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "3e52e0dfb324fe2b";
+const BUILD_ID = "fa9037137ccaf67d";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -47757,45 +47757,119 @@ function isDigits(s) {
  * index is normalized the same way, and classification tells tower tensors apart.
  */
 function normalizeTensorName(name) {
-    // One pass over the characters; strings are only sliced around numeric segments.
+    const sc = scanTensorName(name, newScan());
+    return { key: keyOf(name, sc), layer: sc.layer, expert: sc.expert };
+}
+function newScan() {
+    return { layer: null, expert: null, ls: -1, le: -1, es: -1, ee: -1, hash: 0 };
+}
+/** Hash multiplier of keyHash (odd, so its powers never vanish mod 2^32). */
+const KEY_B = 0x01000193;
+const TAG_L = "{L}";
+const TAG_E = "{E}";
+/** Layer (1) and expert (2) containers, as a list to compare with a segment in place. */
+const CONTAINERS = [...[...LAYER_CONTAINERS].map((c) => [c, 1]), ...[...EXPERT_CONTAINERS].map((c) => [c, 2])];
+/** Which container the segment name[a, b) is: 1 layer, 2 expert, 0 neither (no string made). */
+function containerAt(name, a, b) {
+    const n = b - a;
+    for (const [c, kind] of CONTAINERS) {
+        if (c.length !== n)
+            continue;
+        let k = 0;
+        while (k < n && name.charCodeAt(a + k) === c.charCodeAt(k))
+            k++;
+        if (k === n)
+            return kind;
+    }
+    return 0;
+}
+/**
+ * The normalization rule, in one pass over the characters and without making a string: which
+ * numeric segments become `{L}` and `{E}` (see normalizeTensorName), their values, and the hash of
+ * the resulting key. Fills and returns `sc`.
+ */
+function scanTensorName(name, sc) {
     let layer = null;
     let expert = null;
-    let out = "";
-    let copied = 0; // name[0, copied) is already in `out`
+    let ls = -1;
+    let le = -1;
+    let es = -1;
+    let ee = -1;
+    let h = 0;
     let segStart = 0;
     let prevStart = -1;
     let digits = true;
+    let value = 0;
+    let segHash = 0;
+    let segPow = 1;
     const len = name.length;
     for (let i = 0; i <= len; i++) {
         const c = i < len ? name.charCodeAt(i) : 46;
         if (c !== 46) {
             if (c < 48 || c > 57)
                 digits = false;
+            else if (digits)
+                value = value * 10 + (c - 48);
+            segHash = (Math.imul(segHash, KEY_B) + c) | 0;
+            segPow = Math.imul(segPow, KEY_B);
             continue;
         }
+        let tag = null;
         if (digits && i > segStart && prevStart >= 0 && i - segStart <= 15) {
-            const prev = name.slice(prevStart, segStart - 1);
-            let tag = null;
-            if (layer === null && expert === null && LAYER_CONTAINERS.has(prev)) {
-                layer = Number(name.slice(segStart, i));
-                tag = "{L}";
+            const kind = containerAt(name, prevStart, segStart - 1);
+            if (kind === 1 && layer === null && expert === null) {
+                layer = value;
+                tag = TAG_L;
+                ls = segStart;
+                le = i;
             }
-            else if (expert === null && EXPERT_CONTAINERS.has(prev)) {
-                expert = Number(name.slice(segStart, i));
-                tag = "{E}";
-            }
-            if (tag !== null) {
-                out += name.slice(copied, segStart) + tag;
-                copied = i;
+            else if (kind === 2 && expert === null) {
+                expert = value;
+                tag = TAG_E;
+                es = segStart;
+                ee = i;
             }
         }
+        if (tag !== null) {
+            for (let k = 0; k < 3; k++)
+                h = (Math.imul(h, KEY_B) + tag.charCodeAt(k)) | 0;
+        }
+        else {
+            h = (Math.imul(h, segPow) + segHash) | 0;
+        }
+        if (i < len)
+            h = (Math.imul(h, KEY_B) + 46) | 0;
         prevStart = segStart;
         segStart = i + 1;
         digits = true;
+        value = 0;
+        segHash = 0;
+        segPow = 1;
     }
-    if (copied === 0)
-        return { key: name, layer, expert };
-    return { key: out + name.slice(copied), layer, expert };
+    sc.layer = layer;
+    sc.expert = expert;
+    sc.ls = ls;
+    sc.le = le;
+    sc.es = es;
+    sc.ee = ee;
+    sc.hash = h;
+    return sc;
+}
+/** The abstract key of a scanned name (a layer tag always comes before an expert tag). */
+function keyOf(name, sc) {
+    if (sc.ls < 0 && sc.es < 0)
+        return name;
+    let key = "";
+    let from = 0;
+    if (sc.ls >= 0) {
+        key += name.slice(from, sc.ls) + TAG_L;
+        from = sc.le;
+    }
+    if (sc.es >= 0) {
+        key += name.slice(from, sc.es) + TAG_E;
+        from = sc.ee;
+    }
+    return key + name.slice(from);
 }
 /** Quantization scales (the leaf segment). */
 const QUANT_SCALE_LEAVES = new Set([
@@ -48557,119 +48631,40 @@ function keySplit(ix, nn) {
     }
     return sr;
 }
-/** Hash multiplier of KeyTable (odd, so powers never vanish mod 2^32). */
-const KEY_B = 0x01000193;
-const TAG_L = "{L}";
-const TAG_E = "{E}";
-/** @internal Polynomial hash of a string, the same as KeyTable computes over a name. */
+/** @internal Polynomial hash of a key, the same as scanTensorName computes over a name. */
 function keyHash(k) {
     let h = 0;
     for (let i = 0; i < k.length; i++)
         h = (Math.imul(h, KEY_B) + k.charCodeAt(i)) | 0;
     return h;
 }
-/** Which container the segment name[a, b) is: 1 layer, 2 expert, 0 neither (no string made). */
-function containerAt(name, a, b) {
-    const n = b - a;
-    for (const set of [LAYER_CONTAINERS_LIST, EXPERT_CONTAINERS_LIST]) {
-        for (const c of set) {
-            if (c.length !== n)
-                continue;
-            let k = 0;
-            while (k < n && name.charCodeAt(a + k) === c.charCodeAt(k))
-                k++;
-            if (k === n)
-                return set === LAYER_CONTAINERS_LIST ? 1 : 2;
-        }
-    }
-    return 0;
-}
-const LAYER_CONTAINERS_LIST = [...LAYER_CONTAINERS];
-const EXPERT_CONTAINERS_LIST = [...EXPERT_CONTAINERS];
 /**
- * normalizeTensorName for a whole tensor list, without a new string per tensor: one pass over the
- * name computes the layer, the expert and a hash of the abstract key; a key already made is then
- * found by that hash and checked character by character against the name (so a hash collision
- * costs time, never a wrong key). Only a key not seen before is built (by normalizeTensorName) and
- * classified. Routed-expert checkpoints hold 10^5 tensors of a few hundred keys.
+ * normalizeTensorName for a whole tensor list, without a new string per tensor: the scan gives the
+ * layer, the expert and the key's hash; a key already made is then found by that hash and checked
+ * character by character against the name (so a hash collision costs time, never a wrong key).
+ * Only a key not seen before is built and classified. Routed-expert checkpoints hold 10^5 tensors
+ * of a few hundred keys.
  */
 class KeyTable {
     byHash = new Map();
+    sc = newScan();
     normalize(name) {
-        let layer = null;
-        let expert = null;
-        /** The tagged segments' bounds in the name (-1: none). */
-        let ls = -1;
-        let le = -1;
-        let es = -1;
-        let ee = -1;
-        let h = 0;
-        let segStart = 0;
-        let prevStart = -1;
-        let digits = true;
-        let value = 0;
-        let segHash = 0;
-        let segPow = 1;
-        const len = name.length;
-        for (let i = 0; i <= len; i++) {
-            const c = i < len ? name.charCodeAt(i) : 46;
-            if (c !== 46) {
-                if (c < 48 || c > 57)
-                    digits = false;
-                else if (digits)
-                    value = value * 10 + (c - 48);
-                segHash = (Math.imul(segHash, KEY_B) + c) | 0;
-                segPow = Math.imul(segPow, KEY_B);
-                continue;
-            }
-            let tag = null;
-            if (digits && i > segStart && prevStart >= 0 && i - segStart <= 15) {
-                const kind = containerAt(name, prevStart, segStart - 1);
-                if (kind === 1 && layer === null && expert === null) {
-                    layer = value;
-                    tag = TAG_L;
-                    ls = segStart;
-                    le = i;
-                }
-                else if (kind === 2 && expert === null) {
-                    expert = value;
-                    tag = TAG_E;
-                    es = segStart;
-                    ee = i;
-                }
-            }
-            if (tag !== null) {
-                for (let k = 0; k < 3; k++)
-                    h = (Math.imul(h, KEY_B) + tag.charCodeAt(k)) | 0;
-            }
-            else {
-                h = (Math.imul(h, segPow) + segHash) | 0;
-            }
-            if (i < len)
-                h = (Math.imul(h, KEY_B) + 46) | 0;
-            prevStart = segStart;
-            segStart = i + 1;
-            digits = true;
-            value = 0;
-            segHash = 0;
-            segPow = 1;
-        }
-        const bucket = this.byHash.get(h);
+        const sc = scanTensorName(name, this.sc);
+        const { layer, expert } = sc;
+        let bucket = this.byHash.get(sc.hash);
         if (bucket !== undefined) {
             for (const e of bucket) {
-                if (sameKey(name, e.key, ls, le, es, ee))
+                if (sameKey(name, e.key, sc.ls, sc.le, sc.es, sc.ee))
                     return [{ key: e.key, layer, expert }, e.cls];
             }
         }
-        const nn = normalizeTensorName(name);
-        const entry = { key: nn.key, cls: classifyTensorCached(nn.key) };
-        const hk = keyHash(nn.key);
-        const b = this.byHash.get(hk);
-        if (b)
-            b.push(entry);
-        else
-            this.byHash.set(hk, [entry]);
-        return [nn, entry.cls];
+        else {
+            this.byHash.set(sc.hash, (bucket = []));
+        }
+        const key = keyOf(name, sc);
+        const entry = { key, cls: classifyTensorCached(key) };
+        bucket.push(entry);
+        return [{ key, layer, expert }, entry.cls];
     }
 }
 /** Whether `key` is `name` with name[ls, le) as {L} and name[es, ee) as {E} (bounds -1: none). */
@@ -69175,16 +69170,6 @@ const END = -2;
 const FAIL = -1;
 /** Numbers with at most 15 digits are exact in a double, whatever their value. */
 const MAX_DIGITS = 15;
-/** Whether the literal `t` is written in `s` at `at`. */
-function textAt(s, at, t) {
-    const n = t.length;
-    if (at + n > s.length)
-        return false;
-    for (let k = 0; k < n; k++)
-        if (s.charCodeAt(at + k) !== t.charCodeAt(k))
-            return false;
-    return true;
-}
 /**
  * Whether the n characters of `s` at `at` repeat those at `prev` (an earlier token of the same
  * text: comparing inside the one flat string is much faster than against a slice of it).
@@ -69230,9 +69215,10 @@ class Cursor {
     }
     /**
      * At an object member: its name, past the colon after it; null when the name starts with a digit
-     * (JSON.parse enumerates array-index keys first) or anything is malformed.
+     * (JSON.parse enumerates array-index keys first, so the general path's order could differ) or
+     * anything is malformed.
      */
-    tensorName() {
+    memberName() {
         const s = this.s;
         if (s.charCodeAt(this.i) !== json_fast_QUOTE)
             return null;
@@ -69394,7 +69380,6 @@ function readHeaderFast(s, file) {
     const names = new Set();
     const scratch = [];
     const shapes = new ShapeCache();
-    let hasMetadata = false;
     let metadata = null;
     const dtypes = new RepeatedString();
     let c = cur.ws();
@@ -69403,7 +69388,7 @@ function readHeaderFast(s, file) {
     }
     else {
         for (;;) {
-            const name = cur.tensorName();
+            const name = cur.memberName();
             if (name === null)
                 return null;
             const before = names.size;
@@ -69411,7 +69396,6 @@ function readHeaderFast(s, file) {
             if (names.size === before)
                 return null;
             if (name === "__metadata__") {
-                hasMetadata = true;
                 const m = readStringObject(cur);
                 if (m === undefined)
                     return null;
@@ -69434,15 +69418,15 @@ function readHeaderFast(s, file) {
                     const i = cur.i;
                     let key;
                     const k1 = s.charCodeAt(i + 1);
-                    if (k1 === 0x64 /* d */ && textAt(s, i, '"dtype"')) {
+                    if (k1 === 0x64 /* d */ && s.startsWith('"dtype"', i)) {
                         key = ENTRY_DTYPE;
                         cur.i = i + 7;
                     }
-                    else if (k1 === 0x73 /* s */ && textAt(s, i, '"shape"')) {
+                    else if (k1 === 0x73 /* s */ && s.startsWith('"shape"', i)) {
                         key = ENTRY_SHAPE;
                         cur.i = i + 7;
                     }
-                    else if (k1 === 0x64 && textAt(s, i, '"data_offsets"')) {
+                    else if (k1 === 0x64 && s.startsWith('"data_offsets"', i)) {
                         key = ENTRY_OFFSETS;
                         cur.i = i + 14;
                     }
@@ -69519,7 +69503,7 @@ function readHeaderFast(s, file) {
     // only whitespace after the object
     if (cur.i < s.length && (cur.ws(), cur.i < s.length))
         return null;
-    return { tensors, hasMetadata, metadata };
+    return { tensors, metadata };
 }
 /**
  * At a value: an object of strings (built as JSON.parse would), null for JSON null, undefined to
@@ -69545,19 +69529,10 @@ function readStringObject(cur) {
         return out;
     }
     for (;;) {
-        if (c !== json_fast_QUOTE)
-            return undefined;
-        const ke = cur.stringEnd();
-        if (ke < 0)
-            return undefined;
-        const k = s.slice(cur.i + 1, ke);
-        if (keys.has(k))
+        const k = cur.memberName();
+        if (k === null || keys.has(k))
             return undefined;
         keys.add(k);
-        cur.i = ke + 1;
-        if (cur.ws() !== COLON)
-            return undefined;
-        cur.i++;
         if (cur.ws() !== json_fast_QUOTE)
             return undefined;
         const ve = cur.stringEnd();
@@ -69597,28 +69572,18 @@ function readIndexFast(s) {
     }
     else {
         for (;;) {
-            if (c !== json_fast_QUOTE)
-                return null;
-            const i = cur.i;
-            if (s.startsWith('"weight_map"', i)) {
+            const key = cur.memberName();
+            if (key === "weight_map") {
                 if (hasWeightMap)
                     return null;
                 hasWeightMap = true;
-                cur.i = i + 12;
-                if (cur.ws() !== COLON)
-                    return null;
-                cur.i++;
                 if (!readWeightMap(cur, weightMap, shards, firstTensors))
                     return null;
             }
-            else if (s.startsWith('"metadata"', i)) {
+            else if (key === "metadata") {
                 if (hasMetadata)
                     return null;
                 hasMetadata = true;
-                cur.i = i + 10;
-                if (cur.ws() !== COLON)
-                    return null;
-                cur.i++;
                 cur.ws();
                 const start = cur.i;
                 const end = cur.skipValue(INDEX_METADATA_DEPTH);
@@ -69661,7 +69626,7 @@ function readWeightMap(cur, weightMap, shards, firstTensors) {
     const seenShards = new Set();
     const shardNames = new RepeatedString();
     for (;;) {
-        const name = cur.tensorName();
+        const name = cur.memberName();
         if (name === null)
             return false;
         if (cur.ws() !== json_fast_QUOTE)
@@ -70331,9 +70296,10 @@ function validateIndexAgainstHeaders(index, headers, opts = {}) {
     // name a read shard, there is nothing to report tensor by tensor (a name in two shards, or listed
     // elsewhere, or missing, or unlisted, makes one of the counts differ). A name appears at most once
     // per header, so each match is a distinct weight_map entry.
+    const notRead = index.shards.filter((s) => !read.has(s));
     let entriesInRead = 0;
     if (matched === total) {
-        if (read.size >= listed.size && index.shards.every((s) => read.has(s)))
+        if (notRead.length === 0)
             entriesInRead = index.weightMap.size;
         else
             for (const shard of index.weightMap.values())
@@ -70341,6 +70307,11 @@ function validateIndexAgainstHeaders(index, headers, opts = {}) {
                     entriesInRead++;
     }
     const clean = matched === total && entriesInRead === total;
+    const bytes = bytesBig + BigInt(bytesN);
+    const elements = elementsBig + BigInt(elementsN);
+    for (const s of notRead) {
+        sink.add("warning", "index_shard_not_read", `shard ${JSON.stringify(s)} is named in weight_map but its header was not read`, { file: s });
+    }
     if (!clean) {
         for (const h of headers) {
             for (const t of h.tensors) {
@@ -70353,18 +70324,10 @@ function validateIndexAgainstHeaders(index, headers, opts = {}) {
                     files.push(h.file);
             }
         }
-    }
-    const bytes = bytesBig + BigInt(bytesN);
-    const elements = elementsBig + BigInt(elementsN);
-    const holding = (tensor) => {
-        const f = holders.get(tensor);
-        return f === undefined ? undefined : typeof f === "string" ? [f] : f;
-    };
-    const notRead = index.shards.filter((s) => !read.has(s));
-    for (const s of notRead) {
-        sink.add("warning", "index_shard_not_read", `shard ${JSON.stringify(s)} is named in weight_map but its header was not read`, { file: s });
-    }
-    if (!clean) {
+        const holding = (tensor) => {
+            const f = holders.get(tensor);
+            return f === undefined ? undefined : typeof f === "string" ? [f] : f;
+        };
         for (const [tensor, files] of holders) {
             if (typeof files !== "string" && files.length > 1) {
                 sink.add("error", "index_tensor_in_multiple_shards", `tensor ${JSON.stringify(tensor)} is in ${files.length} shards: ${files.join(", ")}`, { tensor });
@@ -84792,9 +84755,8 @@ function codes_finding(code, message, extra = {}) {
 /** A multi-token-prediction layer holds one of these modules (as fingerprint/tensors.ts decides). */
 const MTP_REL = /\.\{L\}\.(?:.*\.)?(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/;
 function buildView(model, tensors, norm, wf, format) {
-    // The normalized names and classes the fingerprint build already made for this very list
-    // (tensorIndex is memoized by the array): the module index's normalize(mod, leaf) and
-    // classifyRecord of the same key and dtype, without splitting every name again.
+    // The normalized names and classes (classifyRecord of each key and dtype) the fingerprint build
+    // already made for this very list: tensorIndex is memoized by the array.
     const tix = tensorIndex(tensors);
     const out = new Array(tensors.length);
     const stacks = new Map();

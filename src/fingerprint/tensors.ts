@@ -73,42 +73,127 @@ export function isDigits(s: string): boolean {
  * index is normalized the same way, and classification tells tower tensors apart.
  */
 export function normalizeTensorName(name: string): NormalizedName {
-  // One pass over the characters; strings are only sliced around numeric segments.
+  const sc = scanTensorName(name, newScan());
+  return { key: keyOf(name, sc), layer: sc.layer, expert: sc.expert };
+}
+
+/** What one pass over a tensor name finds (scanTensorName). */
+interface NameScan {
+  layer: number | null;
+  expert: number | null;
+  /** Bounds in the name of the segment written `{L}`, and of the one written `{E}` (-1: none). */
+  ls: number;
+  le: number;
+  es: number;
+  ee: number;
+  /** keyHash of the abstract key, computed without building it. */
+  hash: number;
+}
+
+function newScan(): NameScan {
+  return { layer: null, expert: null, ls: -1, le: -1, es: -1, ee: -1, hash: 0 };
+}
+
+/** Hash multiplier of keyHash (odd, so its powers never vanish mod 2^32). */
+const KEY_B = 0x01000193;
+const TAG_L = "{L}";
+const TAG_E = "{E}";
+/** Layer (1) and expert (2) containers, as a list to compare with a segment in place. */
+const CONTAINERS: readonly (readonly [string, 1 | 2])[] = [...[...LAYER_CONTAINERS].map((c) => [c, 1] as const), ...[...EXPERT_CONTAINERS].map((c) => [c, 2] as const)];
+
+/** Which container the segment name[a, b) is: 1 layer, 2 expert, 0 neither (no string made). */
+function containerAt(name: string, a: number, b: number): 0 | 1 | 2 {
+  const n = b - a;
+  for (const [c, kind] of CONTAINERS) {
+    if (c.length !== n) continue;
+    let k = 0;
+    while (k < n && name.charCodeAt(a + k) === c.charCodeAt(k)) k++;
+    if (k === n) return kind;
+  }
+  return 0;
+}
+
+/**
+ * The normalization rule, in one pass over the characters and without making a string: which
+ * numeric segments become `{L}` and `{E}` (see normalizeTensorName), their values, and the hash of
+ * the resulting key. Fills and returns `sc`.
+ */
+function scanTensorName(name: string, sc: NameScan): NameScan {
   let layer: number | null = null;
   let expert: number | null = null;
-  let out = "";
-  let copied = 0; // name[0, copied) is already in `out`
+  let ls = -1;
+  let le = -1;
+  let es = -1;
+  let ee = -1;
+  let h = 0;
   let segStart = 0;
   let prevStart = -1;
   let digits = true;
+  let value = 0;
+  let segHash = 0;
+  let segPow = 1;
   const len = name.length;
   for (let i = 0; i <= len; i++) {
     const c = i < len ? name.charCodeAt(i) : 46;
     if (c !== 46) {
       if (c < 48 || c > 57) digits = false;
+      else if (digits) value = value * 10 + (c - 48);
+      segHash = (Math.imul(segHash, KEY_B) + c) | 0;
+      segPow = Math.imul(segPow, KEY_B);
       continue;
     }
+    let tag: string | null = null;
     if (digits && i > segStart && prevStart >= 0 && i - segStart <= 15) {
-      const prev = name.slice(prevStart, segStart - 1);
-      let tag: string | null = null;
-      if (layer === null && expert === null && LAYER_CONTAINERS.has(prev)) {
-        layer = Number(name.slice(segStart, i));
-        tag = "{L}";
-      } else if (expert === null && EXPERT_CONTAINERS.has(prev)) {
-        expert = Number(name.slice(segStart, i));
-        tag = "{E}";
-      }
-      if (tag !== null) {
-        out += name.slice(copied, segStart) + tag;
-        copied = i;
+      const kind = containerAt(name, prevStart, segStart - 1);
+      if (kind === 1 && layer === null && expert === null) {
+        layer = value;
+        tag = TAG_L;
+        ls = segStart;
+        le = i;
+      } else if (kind === 2 && expert === null) {
+        expert = value;
+        tag = TAG_E;
+        es = segStart;
+        ee = i;
       }
     }
+    if (tag !== null) {
+      for (let k = 0; k < 3; k++) h = (Math.imul(h, KEY_B) + tag.charCodeAt(k)) | 0;
+    } else {
+      h = (Math.imul(h, segPow) + segHash) | 0;
+    }
+    if (i < len) h = (Math.imul(h, KEY_B) + 46) | 0;
     prevStart = segStart;
     segStart = i + 1;
     digits = true;
+    value = 0;
+    segHash = 0;
+    segPow = 1;
   }
-  if (copied === 0) return { key: name, layer, expert };
-  return { key: out + name.slice(copied), layer, expert };
+  sc.layer = layer;
+  sc.expert = expert;
+  sc.ls = ls;
+  sc.le = le;
+  sc.es = es;
+  sc.ee = ee;
+  sc.hash = h;
+  return sc;
+}
+
+/** The abstract key of a scanned name (a layer tag always comes before an expert tag). */
+function keyOf(name: string, sc: NameScan): string {
+  if (sc.ls < 0 && sc.es < 0) return name;
+  let key = "";
+  let from = 0;
+  if (sc.ls >= 0) {
+    key += name.slice(from, sc.ls) + TAG_L;
+    from = sc.le;
+  }
+  if (sc.es >= 0) {
+    key += name.slice(from, sc.es) + TAG_E;
+    from = sc.ee;
+  }
+  return key + name.slice(from);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -874,110 +959,39 @@ export function keySplit(ix: TensorIndex, nn: NormalizedName): readonly [string 
   return sr;
 }
 
-/** Hash multiplier of KeyTable (odd, so powers never vanish mod 2^32). */
-const KEY_B = 0x01000193;
-const TAG_L = "{L}";
-const TAG_E = "{E}";
-
-/** @internal Polynomial hash of a string, the same as KeyTable computes over a name. */
+/** @internal Polynomial hash of a key, the same as scanTensorName computes over a name. */
 export function keyHash(k: string): number {
   let h = 0;
   for (let i = 0; i < k.length; i++) h = (Math.imul(h, KEY_B) + k.charCodeAt(i)) | 0;
   return h;
 }
 
-/** Which container the segment name[a, b) is: 1 layer, 2 expert, 0 neither (no string made). */
-function containerAt(name: string, a: number, b: number): 0 | 1 | 2 {
-  const n = b - a;
-  for (const set of [LAYER_CONTAINERS_LIST, EXPERT_CONTAINERS_LIST]) {
-    for (const c of set) {
-      if (c.length !== n) continue;
-      let k = 0;
-      while (k < n && name.charCodeAt(a + k) === c.charCodeAt(k)) k++;
-      if (k === n) return set === LAYER_CONTAINERS_LIST ? 1 : 2;
-    }
-  }
-  return 0;
-}
-const LAYER_CONTAINERS_LIST: readonly string[] = [...LAYER_CONTAINERS];
-const EXPERT_CONTAINERS_LIST: readonly string[] = [...EXPERT_CONTAINERS];
-
 /**
- * normalizeTensorName for a whole tensor list, without a new string per tensor: one pass over the
- * name computes the layer, the expert and a hash of the abstract key; a key already made is then
- * found by that hash and checked character by character against the name (so a hash collision
- * costs time, never a wrong key). Only a key not seen before is built (by normalizeTensorName) and
- * classified. Routed-expert checkpoints hold 10^5 tensors of a few hundred keys.
+ * normalizeTensorName for a whole tensor list, without a new string per tensor: the scan gives the
+ * layer, the expert and the key's hash; a key already made is then found by that hash and checked
+ * character by character against the name (so a hash collision costs time, never a wrong key).
+ * Only a key not seen before is built and classified. Routed-expert checkpoints hold 10^5 tensors
+ * of a few hundred keys.
  */
 class KeyTable {
   private readonly byHash = new Map<number, { key: string; cls: TensorClass }[]>();
+  private readonly sc = newScan();
 
   normalize(name: string): [NormalizedName, TensorClass] {
-    let layer: number | null = null;
-    let expert: number | null = null;
-    /** The tagged segments' bounds in the name (-1: none). */
-    let ls = -1;
-    let le = -1;
-    let es = -1;
-    let ee = -1;
-    let h = 0;
-    let segStart = 0;
-    let prevStart = -1;
-    let digits = true;
-    let value = 0;
-    let segHash = 0;
-    let segPow = 1;
-    const len = name.length;
-    for (let i = 0; i <= len; i++) {
-      const c = i < len ? name.charCodeAt(i) : 46;
-      if (c !== 46) {
-        if (c < 48 || c > 57) digits = false;
-        else if (digits) value = value * 10 + (c - 48);
-        segHash = (Math.imul(segHash, KEY_B) + c) | 0;
-        segPow = Math.imul(segPow, KEY_B);
-        continue;
-      }
-      let tag: string | null = null;
-      if (digits && i > segStart && prevStart >= 0 && i - segStart <= 15) {
-        const kind = containerAt(name, prevStart, segStart - 1);
-        if (kind === 1 && layer === null && expert === null) {
-          layer = value;
-          tag = TAG_L;
-          ls = segStart;
-          le = i;
-        } else if (kind === 2 && expert === null) {
-          expert = value;
-          tag = TAG_E;
-          es = segStart;
-          ee = i;
-        }
-      }
-      if (tag !== null) {
-        for (let k = 0; k < 3; k++) h = (Math.imul(h, KEY_B) + tag.charCodeAt(k)) | 0;
-      } else {
-        h = (Math.imul(h, segPow) + segHash) | 0;
-      }
-      if (i < len) h = (Math.imul(h, KEY_B) + 46) | 0;
-      prevStart = segStart;
-      segStart = i + 1;
-      digits = true;
-      value = 0;
-      segHash = 0;
-      segPow = 1;
-    }
-    const bucket = this.byHash.get(h);
+    const sc = scanTensorName(name, this.sc);
+    const { layer, expert } = sc;
+    let bucket = this.byHash.get(sc.hash);
     if (bucket !== undefined) {
       for (const e of bucket) {
-        if (sameKey(name, e.key, ls, le, es, ee)) return [{ key: e.key, layer, expert }, e.cls];
+        if (sameKey(name, e.key, sc.ls, sc.le, sc.es, sc.ee)) return [{ key: e.key, layer, expert }, e.cls];
       }
+    } else {
+      this.byHash.set(sc.hash, (bucket = []));
     }
-    const nn = normalizeTensorName(name);
-    const entry = { key: nn.key, cls: classifyTensorCached(nn.key) };
-    const hk = keyHash(nn.key);
-    const b = this.byHash.get(hk);
-    if (b) b.push(entry);
-    else this.byHash.set(hk, [entry]);
-    return [nn, entry.cls];
+    const key = keyOf(name, sc);
+    const entry = { key, cls: classifyTensorCached(key) };
+    bucket.push(entry);
+    return [{ key, layer, expert }, entry.cls];
   }
 }
 

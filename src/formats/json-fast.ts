@@ -37,14 +37,6 @@ const FAIL = -1;
 /** Numbers with at most 15 digits are exact in a double, whatever their value. */
 const MAX_DIGITS = 15;
 
-/** Whether the literal `t` is written in `s` at `at`. */
-function textAt(s: string, at: number, t: string): boolean {
-  const n = t.length;
-  if (at + n > s.length) return false;
-  for (let k = 0; k < n; k++) if (s.charCodeAt(at + k) !== t.charCodeAt(k)) return false;
-  return true;
-}
-
 /**
  * Whether the n characters of `s` at `at` repeat those at `prev` (an earlier token of the same
  * text: comparing inside the one flat string is much faster than against a slice of it).
@@ -86,9 +78,10 @@ class Cursor {
 
   /**
    * At an object member: its name, past the colon after it; null when the name starts with a digit
-   * (JSON.parse enumerates array-index keys first) or anything is malformed.
+   * (JSON.parse enumerates array-index keys first, so the general path's order could differ) or
+   * anything is malformed.
    */
-  tensorName(): string | null {
+  memberName(): string | null {
     const s = this.s;
     if (s.charCodeAt(this.i) !== QUOTE) return null;
     const ke = this.stringEnd();
@@ -226,8 +219,7 @@ class RepeatedString {
 export interface FastHeader {
   /** Records in document order. */
   tensors: TensorRecord[];
-  /** Whether `__metadata__` is present; its value (an object of strings) when it is. */
-  hasMetadata: boolean;
+  /** `__metadata__` (an object of strings), or null when absent or JSON null. */
   metadata: Record<string, string> | null;
 }
 
@@ -245,7 +237,6 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
   const names = new Set<string>();
   const scratch: number[] = [];
   const shapes = new ShapeCache();
-  let hasMetadata = false;
   let metadata: Record<string, string> | null = null;
   const dtypes = new RepeatedString();
   let c = cur.ws();
@@ -253,13 +244,12 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
     cur.i++;
   } else {
     for (;;) {
-      const name = cur.tensorName();
+      const name = cur.memberName();
       if (name === null) return null;
       const before = names.size;
       names.add(name);
       if (names.size === before) return null;
       if (name === "__metadata__") {
-        hasMetadata = true;
         const m = readStringObject(cur);
         if (m === undefined) return null;
         metadata = m;
@@ -278,13 +268,13 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
           const i = cur.i;
           let key: number;
           const k1 = s.charCodeAt(i + 1);
-          if (k1 === 0x64 /* d */ && textAt(s, i, '"dtype"')) {
+          if (k1 === 0x64 /* d */ && s.startsWith('"dtype"', i)) {
             key = ENTRY_DTYPE;
             cur.i = i + 7;
-          } else if (k1 === 0x73 /* s */ && textAt(s, i, '"shape"')) {
+          } else if (k1 === 0x73 /* s */ && s.startsWith('"shape"', i)) {
             key = ENTRY_SHAPE;
             cur.i = i + 7;
-          } else if (k1 === 0x64 && textAt(s, i, '"data_offsets"')) {
+          } else if (k1 === 0x64 && s.startsWith('"data_offsets"', i)) {
             key = ENTRY_OFFSETS;
             cur.i = i + 14;
           } else {
@@ -343,7 +333,7 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
   }
   // only whitespace after the object
   if (cur.i < s.length && (cur.ws(), cur.i < s.length)) return null;
-  return { tensors, hasMetadata, metadata };
+  return { tensors, metadata };
 }
 
 /**
@@ -368,15 +358,9 @@ function readStringObject(cur: Cursor): Record<string, string> | null | undefine
     return out;
   }
   for (;;) {
-    if (c !== QUOTE) return undefined;
-    const ke = cur.stringEnd();
-    if (ke < 0) return undefined;
-    const k = s.slice(cur.i + 1, ke);
-    if (keys.has(k)) return undefined;
+    const k = cur.memberName();
+    if (k === null || keys.has(k)) return undefined;
     keys.add(k);
-    cur.i = ke + 1;
-    if (cur.ws() !== COLON) return undefined;
-    cur.i++;
     if (cur.ws() !== QUOTE) return undefined;
     const ve = cur.stringEnd();
     if (ve < 0) return undefined;
@@ -422,21 +406,14 @@ export function readIndexFast(s: string): FastIndex | null {
     cur.i++;
   } else {
     for (;;) {
-      if (c !== QUOTE) return null;
-      const i = cur.i;
-      if (s.startsWith('"weight_map"', i)) {
+      const key = cur.memberName();
+      if (key === "weight_map") {
         if (hasWeightMap) return null;
         hasWeightMap = true;
-        cur.i = i + 12;
-        if (cur.ws() !== COLON) return null;
-        cur.i++;
         if (!readWeightMap(cur, weightMap, shards, firstTensors)) return null;
-      } else if (s.startsWith('"metadata"', i)) {
+      } else if (key === "metadata") {
         if (hasMetadata) return null;
         hasMetadata = true;
-        cur.i = i + 10;
-        if (cur.ws() !== COLON) return null;
-        cur.i++;
         cur.ws();
         const start = cur.i;
         const end = cur.skipValue(INDEX_METADATA_DEPTH);
@@ -472,7 +449,7 @@ function readWeightMap(cur: Cursor, weightMap: Map<string, string>, shards: stri
   const seenShards = new Set<string>();
   const shardNames = new RepeatedString();
   for (;;) {
-    const name = cur.tensorName();
+    const name = cur.memberName();
     if (name === null) return false;
     if (cur.ws() !== QUOTE) return false;
     // consecutive entries mostly name the same shard

@@ -450,12 +450,20 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
   // name a read shard, there is nothing to report tensor by tensor (a name in two shards, or listed
   // elsewhere, or missing, or unlisted, makes one of the counts differ). A name appears at most once
   // per header, so each match is a distinct weight_map entry.
+  const notRead = index.shards.filter((s) => !read.has(s));
   let entriesInRead = 0;
   if (matched === total) {
-    if (read.size >= listed.size && index.shards.every((s) => read.has(s))) entriesInRead = index.weightMap.size;
+    if (notRead.length === 0) entriesInRead = index.weightMap.size;
     else for (const shard of index.weightMap.values()) if (read.has(shard)) entriesInRead++;
   }
   const clean = matched === total && entriesInRead === total;
+  const bytes = bytesBig + BigInt(bytesN);
+  const elements = elementsBig + BigInt(elementsN);
+
+  for (const s of notRead) {
+    sink.add("warning", "index_shard_not_read", `shard ${JSON.stringify(s)} is named in weight_map but its header was not read`, { file: s });
+  }
+
   if (!clean) {
     for (const h of headers) {
       for (const t of h.tensors) {
@@ -465,20 +473,10 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
         else files.push(h.file);
       }
     }
-  }
-  const bytes = bytesBig + BigInt(bytesN);
-  const elements = elementsBig + BigInt(elementsN);
-  const holding = (tensor: string): string[] | undefined => {
-    const f = holders.get(tensor);
-    return f === undefined ? undefined : typeof f === "string" ? [f] : f;
-  };
-
-  const notRead = index.shards.filter((s) => !read.has(s));
-  for (const s of notRead) {
-    sink.add("warning", "index_shard_not_read", `shard ${JSON.stringify(s)} is named in weight_map but its header was not read`, { file: s });
-  }
-
-  if (!clean) {
+    const holding = (tensor: string): string[] | undefined => {
+      const f = holders.get(tensor);
+      return f === undefined ? undefined : typeof f === "string" ? [f] : f;
+    };
     for (const [tensor, files] of holders) {
       if (typeof files !== "string" && files.length > 1) {
         sink.add("error", "index_tensor_in_multiple_shards", `tensor ${JSON.stringify(tensor)} is in ${files.length} shards: ${files.join(", ")}`, { tensor });

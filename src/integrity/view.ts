@@ -47,9 +47,8 @@ export interface ModelView {
 const MTP_REL = /\.\{L\}\.(?:.*\.)?(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/;
 
 export function buildView(model: string, tensors: readonly TensorRecord[], norm: NormalizedConfig | null, wf: WeightFormat | null, format: FormatKind | null): ModelView {
-  // The normalized names and classes the fingerprint build already made for this very list
-  // (tensorIndex is memoized by the array): the module index's normalize(mod, leaf) and
-  // classifyRecord of the same key and dtype, without splitting every name again.
+  // The normalized names and classes (classifyRecord of each key and dtype) the fingerprint build
+  // already made for this very list: tensorIndex is memoized by the array.
   const tix = tensorIndex(tensors);
   const out: TensorView[] = new Array(tensors.length);
   const stacks = new Map<string, Set<number>>();
