@@ -1014,8 +1014,17 @@ describe("tensorIndex: normalized names without a string per tensor", () => {
     const ix = tensorIndex(tensors);
     tensors.forEach((t, i) => {
       const want = normalizeTensorName(t.name);
-      expect(ix.names[i], t.name).toEqual(want);
-      expect(ix.classes[i], t.name).toEqual(classifyRecord({ name: want.key, dtype: t.dtype }));
+      const info = ix.infos[i]!;
+      expect(info.t, t.name).toBe(t);
+      expect({ key: info.key, layer: info.layer, expert: info.expert }, t.name).toEqual(want);
+      const cls = classifyRecord({ name: want.key, dtype: t.dtype });
+      expect(info.cls, t.name).toEqual(cls);
+      expect(info.nameCls, t.name).toEqual(classifyRecord({ name: want.key, dtype: "BF16" }));
+      // the split at the layer and the leaf, made once per key, are those of this very name
+      const li = want.key.indexOf(".{L}");
+      expect([info.stack, info.rel], t.name).toEqual(want.layer === null || li < 0 ? [null, want.key] : [want.key.slice(0, li), want.key.slice(li + 5)]);
+      expect(info.leaf, t.name).toBe(t.name.slice(t.name.lastIndexOf(".") + 1));
+      expect(info.tower, t.name).toBe(["vision", "audio", "projector"].some((k) => k === cls.kind || k === cls.role));
     });
   });
 
@@ -1037,6 +1046,6 @@ describe("tensorIndex: normalized names without a string per tensor", () => {
     const [a, b] = pair;
     const tensors: TensorRecord[] = [a, b, `model.layers.3.${a}`, `model.layers.4.${b}`].map((name) => ({ name, dtype: "BF16", shape: [1], file: "f", begin: 0, end: 2 }));
     expect(keyHash(`model.layers.{L}.${a}`)).toBe(keyHash(`model.layers.{L}.${b}`));
-    expect(tensorIndex(tensors).names.map((n) => n.key)).toEqual([a, b, `model.layers.{L}.${a}`, `model.layers.{L}.${b}`]);
+    expect(tensorIndex(tensors).infos.map((n) => n.key)).toEqual([a, b, `model.layers.{L}.${a}`, `model.layers.{L}.${b}`]);
   });
 });

@@ -930,33 +930,45 @@ export function classifyRecord(t: Pick<TensorRecord, "name" | "dtype">): TensorC
 }
 
 /**
- * Every tensor's normalized name and dtype-aware class, computed once per tensor list: the
- * signature, the parameter count, the tensor features and the weight-format scan all walk the same
- * list (DeepSeek-V3: 92k tensors), so they share this (memoized by the array's identity).
+ * What the walks over a tensor list need to know of one tensor, made once per tensor and shared:
+ * the signature, the parameter count, the tensor features, the weight-format scan and the integrity
+ * view all walk the same list (DeepSeek-V3: 92k tensors, Kimi-K2: 140k). One object per tensor;
+ * its strings (key, stack, rel, leaf) are made once per normalized key.
  */
+export interface TensorInfo {
+  t: TensorRecord;
+  /** Abstract key (`{L}` / `{E}` placeholders: normalizeTensorName). */
+  key: string;
+  layer: number | null;
+  expert: number | null;
+  /** classifyRecord({name: key, dtype}). */
+  cls: TensorClass;
+  /** classifyTensorCached(key): the name alone, before the dtype rule. */
+  nameCls: TensorClass;
+  /** The key before `.{L}` (the layer stack), null outside layers. */
+  stack: string | null;
+  /** The key after `.{L}.` (the in-layer path), or the key outside layers. */
+  rel: string;
+  /** The name's last segment. */
+  leaf: string;
+  /** Part of a vision / audio tower or a multimodal projector (by kind or role). */
+  tower: boolean;
+  /** Module id for the integrity checks (equal for the tensors of one module path); -1 until the integrity view numbers them. */
+  mod: number;
+}
+
+/** Every tensor's TensorInfo, in list order, memoized by the list's identity. */
 export interface TensorIndex {
-  names: NormalizedName[];
-  /** classifyRecord({name: key, dtype}) per tensor. */
-  classes: TensorClass[];
-  /** classifyTensorCached(key) per tensor: the name alone, before the dtype rule. */
-  nameClasses: TensorClass[];
-  /** keySplit's memo: key -> [stack, rel]. */
-  splits: Map<string, readonly [string | null, string]>;
+  infos: TensorInfo[];
 }
 
 /**
- * A normalized name cut at its layer: [the stack (the key before `.{L}`), the rest after it], or
- * [null, key] outside layers. Sliced once per distinct key of the list (memoized in its index).
+ * The key cut at its layer: [the stack (the key before `.{L}`), the rest after it], or [null, key]
+ * when it has no layer segment.
  */
-export function keySplit(ix: TensorIndex, nn: NormalizedName): readonly [string | null, string] {
-  if (nn.layer === null) return [null, nn.key];
-  let sr = ix.splits.get(nn.key);
-  if (sr === undefined) {
-    const li = nn.key.indexOf(".{L}");
-    sr = li >= 0 ? [nn.key.slice(0, li), nn.key.slice(li + 5)] : [null, nn.key];
-    ix.splits.set(nn.key, sr);
-  }
-  return sr;
+function splitAtLayer(key: string): [string | null, string] {
+  const li = key.indexOf(".{L}");
+  return li >= 0 ? [key.slice(0, li), key.slice(li + 5)] : [null, key];
 }
 
 /** @internal Polynomial hash of a key, the same as scanTensorName computes over a name. */
@@ -974,25 +986,41 @@ export function keyHash(k: string): number {
  * of a few hundred keys.
  */
 class KeyTable {
-  private readonly byHash = new Map<number, { key: string; cls: TensorClass }[]>();
-  private readonly sc = newScan();
+  private readonly byHash = new Map<number, KeyEntry[]>();
+  /** The scan of the last name looked up (its layer and expert). */
+  readonly sc = newScan();
 
-  normalize(name: string): [NormalizedName, TensorClass] {
+  /** The entry of the name's normalized key; the name's layer and expert are left in `sc`. */
+  lookup(name: string): KeyEntry {
     const sc = scanTensorName(name, this.sc);
-    const { layer, expert } = sc;
     let bucket = this.byHash.get(sc.hash);
     if (bucket !== undefined) {
       for (const e of bucket) {
-        if (sameKey(name, e.key, sc.ls, sc.le, sc.es, sc.ee)) return [{ key: e.key, layer, expert }, e.cls];
+        if (sameKey(name, e.key, sc.ls, sc.le, sc.es, sc.ee)) return e;
       }
     } else {
       this.byHash.set(sc.hash, (bucket = []));
     }
     const key = keyOf(name, sc);
-    const entry = { key, cls: classifyTensorCached(key) };
+    const [stack, rel] = splitAtLayer(key);
+    const last = key.slice(key.lastIndexOf(".") + 1);
+    const entry: KeyEntry = { key, cls: classifyTensorCached(key), stack, rel, leaf: last === TAG_L || last === TAG_E ? null : last, scaled: null };
     bucket.push(entry);
-    return [{ key, layer, expert }, entry.cls];
+    return entry;
   }
+}
+
+/** One normalized key of a tensor list, with what follows from it alone. */
+interface KeyEntry {
+  key: string;
+  cls: TensorClass;
+  /** splitAtLayer(key), used for names that have a layer. */
+  stack: string | null;
+  rel: string;
+  /** The key's last segment, which is every such name's last segment (null: a `{L}`/`{E}` segment). */
+  leaf: string | null;
+  /** The class under the dtype rule (scale-only dtypes are quantization scales), made on first need. */
+  scaled: TensorClass | null;
 }
 
 /** Whether `key` is `name` with name[ls, le) as {L} and name[es, ee) as {E} (bounds -1: none). */
@@ -1021,26 +1049,34 @@ const TENSOR_INDEX = new WeakMap<readonly TensorRecord[], TensorIndex>();
 export function tensorIndex(tensors: readonly TensorRecord[]): TensorIndex {
   const hit = TENSOR_INDEX.get(tensors);
   if (hit) return hit;
-  const names: NormalizedName[] = new Array(tensors.length);
-  const classes: TensorClass[] = new Array(tensors.length);
-  const nameClasses: TensorClass[] = new Array(tensors.length);
-  // Each distinct normalized key is made once (one string, hashed once) with its class; the
-  // tensors that share it find it without building a string (KeyTable).
+  const infos: TensorInfo[] = new Array(tensors.length);
+  // Each distinct normalized key is made once (one string, hashed once) with its class, its split
+  // at the layer and its leaf; the tensors that share it find it without building a string (KeyTable).
   const table = new KeyTable();
-  const scaled = new Map<TensorClass, TensorClass>();
+  const sc = table.sc;
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i] as TensorRecord;
-    const [nn, nc] = table.normalize(t.name);
-    names[i] = nn;
-    nameClasses[i] = nc;
-    let c = nc;
-    if (nc.kind !== "quant_scale" && isScaleOnlyDtype(t.dtype)) {
-      c = scaled.get(nc) as TensorClass;
-      if (c === undefined) scaled.set(nc, (c = { kind: "quant_scale", role: nc.role, leaf: "quant" }));
-    }
-    classes[i] = c;
+    const e = table.lookup(t.name);
+    const nc = e.cls;
+    let cls = nc;
+    if (nc.kind !== "quant_scale" && isScaleOnlyDtype(t.dtype)) cls = e.scaled ??= { kind: "quant_scale", role: nc.role, leaf: "quant" };
+    const layer = sc.layer;
+    const name = t.name;
+    infos[i] = {
+      t,
+      key: e.key,
+      layer,
+      expert: sc.expert,
+      cls,
+      nameCls: nc,
+      stack: layer === null ? null : e.stack,
+      rel: layer === null ? e.key : e.rel,
+      leaf: e.leaf ?? name.slice(name.lastIndexOf(".") + 1),
+      tower: TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role),
+      mod: -1,
+    };
   }
-  const ix: TensorIndex = { names, classes, nameClasses, splits: new Map() };
+  const ix: TensorIndex = { infos };
   TENSOR_INDEX.set(tensors, ix);
   return ix;
 }
@@ -1074,18 +1110,16 @@ export function buildSignature(tensors: readonly TensorRecord[]): WeightSignatur
   }
   const acc = new Map<string, Acc>();
   const kinds: Partial<Record<TensorKind, number>> = {};
-  const ix = tensorIndex(tensors);
-  for (let i = 0; i < tensors.length; i++) {
-    const t = tensors[i] as TensorRecord;
-    const nn = ix.names[i] as NormalizedName;
-    const layer = nn.layer ?? -1;
-    const expert = nn.expert ?? -1;
+  for (const info of tensorIndex(tensors).infos) {
+    const t = info.t;
+    const layer = info.layer ?? -1;
+    const expert = info.expert ?? -1;
     // classifyRecord = the name's class plus "scale-only dtypes are quantization scales"
-    const kind = (ix.classes[i] as TensorClass).kind;
+    const kind = info.cls.kind;
     kinds[kind] = (kinds[kind] ?? 0) + 1;
-    const a = acc.get(nn.key);
+    const a = acc.get(info.key);
     if (a === undefined) {
-      acc.set(nn.key, { shape: t.shape.slice(), dtype: t.dtype, count: 1, kind, layer, expert });
+      acc.set(info.key, { shape: t.shape.slice(), dtype: t.dtype, count: 1, kind, layer, expert });
     } else {
       a.count++;
       if (layer < a.layer || (layer === a.layer && expert < a.expert)) {
@@ -1213,9 +1247,8 @@ export function countParams(tensors: readonly TensorRecord[], quant?: WeightForm
   let bytes = 0;
   let routed = 0;
   let buffers = 0;
-  const ix = tensorIndex(tensors);
-  for (let i = 0; i < tensors.length; i++) {
-    const t = tensors[i] as TensorRecord;
+  for (const info of tensorIndex(tensors).infos) {
+    const t = info.t;
     const b = t.end - t.begin;
     if (Number.isFinite(b) && b > 0) {
       bytes += b;
@@ -1224,7 +1257,7 @@ export function countParams(tensors: readonly TensorRecord[], quant?: WeightForm
       bytesByDtype[t.dtype] = 0;
     }
     if (t.shape.length === 0) continue;
-    const cls = ix.classes[i] as TensorClass;
+    const cls = info.cls;
     if (QUANT_KINDS.has(cls.kind)) continue;
     const v = logicalParams(t, cls, format);
     if (v === 0) continue;
@@ -1287,17 +1320,8 @@ export interface TensorFeatures {
   facts: TensorFacts;
 }
 
-interface TInfo {
-  t: TensorRecord;
-  key: string;
-  layer: number | null;
-  expert: number | null;
-  cls: TensorClass;
-  /** Key prefix before `{L}` (the stack), or null. */
-  stack: string | null;
-  /** Key part after `{L}.` (the in-layer path), or the key. */
-  rel: string;
-}
+/** A tensor outside the towers, as the feature walks see it. */
+type TInfo = TensorInfo;
 
 const FLOAT_DTYPES: ReadonlySet<string> = new Set(["BF16", "F16", "F32", "F64", "F8_E4M3", "F8_E5M2", "F8_E4M3FNUZ", "F8_E5M2FNUZ"]);
 
@@ -1376,17 +1400,13 @@ export function featuresFromTensors(
   // ---- per-tensor info (classification cached per abstract key)
   const infos: TInfo[] = [];
   const towers = new Set<string>();
-  const ix = tensorIndex(tensors);
-  for (let i = 0; i < tensors.length; i++) {
-    const t = tensors[i] as TensorRecord;
-    const nn = ix.names[i] as NormalizedName;
-    const cls = ix.classes[i] as TensorClass;
+  for (const info of tensorIndex(tensors).infos) {
+    const cls = info.cls;
     if (TOWER_KINDS.has(cls.kind)) {
       towers.add(cls.kind);
       continue;
     }
-    const [stack, rel] = keySplit(ix, nn);
-    infos.push({ t, key: nn.key, layer: nn.layer, expert: nn.expert, cls, stack, rel });
+    infos.push(info);
   }
   const modality: string[] = [];
   if (towers.has("audio")) modality.push("audio");

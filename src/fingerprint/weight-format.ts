@@ -10,7 +10,7 @@
  */
 import type { TensorRecord } from "../sources/types.js";
 import type { Finding, FormatKind, TensorKind, WeightFormat } from "./types.js";
-import { tensorIndex, type TensorClass } from "./tensors.js";
+import { tensorIndex, type TensorClass, type TensorInfo } from "./tensors.js";
 
 export interface WeightFormatInput {
   config: Record<string, unknown> | null;
@@ -328,8 +328,14 @@ interface Scan {
   scaleDtypes: Set<string>;
   leaves: Set<string>;
   hidden: number | null;
-  /** Module path (without leaf) -> its tensors (only for modules that have bookkeeping). */
-  modules: Map<string, Map<string, TensorRecord>>;
+  /**
+   * Module path (without leaf) -> its tensors (only for modules that have bookkeeping), built on
+   * first use (moduleMap): most checkpoints have no bookkeeping leaf and never need it.
+   */
+  modules: Map<string, Map<string, TensorRecord>> | null;
+  tensors: readonly TensorRecord[];
+  /** leafSplitOfKey's memo. */
+  memo: Map<string, LeafSplit | null>;
   ggml: Map<string, number>;
   quantStates: Set<string>;
 }
@@ -340,6 +346,55 @@ const BOOKKEEPING_LEAVES = new Set([
   "SCB", "weight_format", "absmax", "quant_map", "nested_absmax", "nested_quant_map", "W_q", "weight_scales", "weight_g_idx",
 ]);
 
+/** How a tensor name splits into its module and its leaf (moduleOf). */
+interface LeafSplit {
+  /** The leaf the scan files the tensor under. */
+  leaf: string;
+  /** The raw last segment, when it differs from `leaf` (quant_state.*: the quant_state member). */
+  rawLeaf: string;
+  /** Whether the tensor belongs in the module map. */
+  moduled: boolean;
+  /** The module is the name before its last dot (no quant_state, bnb or *_blocks rule applied). */
+  plain: boolean;
+}
+
+function leafSplit(name: string): LeafSplit & { mod: string } {
+  const dot = name.lastIndexOf(".");
+  let leaf = name.slice(dot + 1);
+  const rawLeaf = leaf;
+  let mod = dot < 0 ? "" : name.slice(0, dot);
+  let plain = false;
+  const qs = name.indexOf(".quant_state.");
+  if (qs >= 0) {
+    leaf = "quant_state";
+    mod = name.slice(0, qs);
+  } else if (leaf === "absmax" || leaf === "quant_map" || leaf === "nested_absmax" || leaf === "nested_quant_map") {
+    // bnb: `q_proj.weight.absmax` belongs to module `q_proj`
+    if (mod.endsWith(".weight")) mod = mod.slice(0, -7);
+  } else if (leaf.endsWith("_blocks") || leaf.endsWith("_scales")) {
+    const stem = leaf.slice(0, leaf.lastIndexOf("_"));
+    mod = mod + "." + stem;
+    leaf = leaf.endsWith("_blocks") ? "_blocks" : "_scales";
+  } else plain = true;
+  const moduled = BOOKKEEPING_LEAVES.has(leaf) || leaf === "weight" || leaf === "_blocks" || leaf === "_scales" || leaf === "quant_state";
+  return { leaf, rawLeaf, moduled, plain, mod };
+}
+
+/**
+ * The leaf split of every tensor of a normalized key is the same (the leaf is the key's last
+ * segment, never a `{L}`/`{E}` one), so it is made once per key; a key whose last segment is a
+ * layer or expert index is split per name.
+ */
+function leafSplitOfKey(key: string, name: string, memo: Map<string, LeafSplit | null>): LeafSplit {
+  let ls = memo.get(key);
+  if (ls === undefined) {
+    const last = key.slice(key.lastIndexOf(".") + 1);
+    ls = last === "{L}" || last === "{E}" ? null : leafSplit(key);
+    memo.set(key, ls);
+  }
+  return ls ?? leafSplit(name);
+}
+
 function scanTensors(tensors: readonly TensorRecord[]): Scan {
   const s: Scan = {
     matrixElems: new Map(),
@@ -348,44 +403,29 @@ function scanTensors(tensors: readonly TensorRecord[]): Scan {
     scaleDtypes: new Set(),
     leaves: new Set(),
     hidden: null,
-    modules: new Map(),
+    modules: null,
+    tensors,
+    memo: new Map(),
     ggml: new Map(),
     quantStates: new Set(),
   };
   const finalNorms: number[] = [];
   const layerNorms = new Map<number, number>();
   // the name's class (no dtype rule), shared with the other walks over this tensor list
-  const nameClasses = tensorIndex(tensors).nameClasses;
+  const infos = tensorIndex(tensors).infos;
+  const memo = s.memo;
   for (let i = 0; i < tensors.length; i++) {
-    const t = tensors[i] as TensorRecord;
-    const cls = nameClasses[i] as TensorClass;
+    const info = infos[i] as TensorInfo;
+    const t = info.t;
+    const cls = info.nameCls;
     if (GGML_TYPES.has(t.dtype)) s.ggml.set(t.dtype, (s.ggml.get(t.dtype) ?? 0) + 1);
-    const dot = t.name.lastIndexOf(".");
-    let leaf = t.name.slice(dot + 1);
-    let mod = dot < 0 ? "" : t.name.slice(0, dot);
-    const qs = t.name.indexOf(".quant_state.");
-    if (qs >= 0) {
-      s.quantStates.add(leaf);
-      leaf = "quant_state";
-      mod = t.name.slice(0, qs);
-    } else if (leaf === "absmax" || leaf === "quant_map" || leaf === "nested_absmax" || leaf === "nested_quant_map") {
-      // bnb: `q_proj.weight.absmax` belongs to module `q_proj`
-      if (mod.endsWith(".weight")) mod = mod.slice(0, -7);
-    } else if (leaf.endsWith("_blocks") || leaf.endsWith("_scales")) {
-      const stem = leaf.slice(0, leaf.lastIndexOf("_"));
-      mod = mod + "." + stem;
-      leaf = leaf.endsWith("_blocks") ? "_blocks" : "_scales";
-    }
+    const { leaf, rawLeaf } = leafSplitOfKey(info.key, t.name, memo);
+    if (leaf === "quant_state") s.quantStates.add(rawLeaf);
     s.leaves.add(leaf);
-    if (!s.byLeaf.has(leaf)) s.byLeaf.set(leaf, []);
-    const arr = s.byLeaf.get(leaf)!;
+    let arr = s.byLeaf.get(leaf);
+    if (arr === undefined) s.byLeaf.set(leaf, (arr = []));
     if (arr.length < 64) arr.push(t);
     if (cls.kind === "quant_scale" || SCALE_ONLY_DTYPES.has(t.dtype)) s.scaleDtypes.add(t.dtype);
-    if (BOOKKEEPING_LEAVES.has(leaf) || leaf === "weight" || leaf === "_blocks" || leaf === "_scales" || leaf === "quant_state") {
-      let m = s.modules.get(mod);
-      if (!m) s.modules.set(mod, (m = new Map()));
-      if (!m.has(leaf)) m.set(leaf, t);
-    }
     if ((cls.leaf === "weight" || cls.leaf === "packed") && MATRIX_KINDS.has(cls.kind) && t.shape.length >= 2) {
       let e = 1;
       for (const d of t.shape) e *= d;
@@ -405,6 +445,26 @@ function scanTensors(tensors: readonly TensorRecord[]): Scan {
   return s;
 }
 
+/** The module map of a scan (module path -> leaf -> first tensor), in tensor order. */
+function moduleMap(s: Scan): Map<string, Map<string, TensorRecord>> {
+  if (s.modules) return s.modules;
+  const modules = new Map<string, Map<string, TensorRecord>>();
+  for (const info of tensorIndex(s.tensors).infos) {
+    const t = info.t;
+    const ls = leafSplitOfKey(info.key, t.name, s.memo);
+    if (!ls.moduled) continue;
+    const name = t.name;
+    let leaf = ls.leaf;
+    let mod: string;
+    if (ls.plain) mod = name.length > leaf.length ? name.slice(0, name.length - leaf.length - 1) : "";
+    else ({ leaf, mod } = leafSplit(name));
+    let m = modules.get(mod);
+    if (!m) modules.set(mod, (m = new Map()));
+    if (!m.has(leaf)) m.set(leaf, t);
+  }
+  return (s.modules = modules);
+}
+
 function dominant(m: Map<string, number>): string | null {
   let best: string | null = null;
   let bv = -1;
@@ -412,17 +472,19 @@ function dominant(m: Map<string, number>): string | null {
   return best;
 }
 
-/** Modules that have all the given leaves. */
+/** Modules that have all the given leaves (none when a leaf occurs nowhere: no map is built). */
 function modulesWith(s: Scan, ...leaves: string[]): Map<string, TensorRecord>[] {
   const out: Map<string, TensorRecord>[] = [];
-  for (const m of s.modules.values()) if (leaves.every((l) => m.has(l))) out.push(m);
+  if (!leaves.every((l) => s.leaves.has(l))) return out;
+  for (const m of moduleMap(s).values()) if (leaves.every((l) => m.has(l))) out.push(m);
   return out;
 }
 
 /** A module whose input dimension is the hidden size (q/k/v/gate/up projections, embeddings). */
 const HIDDEN_INPUT_RE = /(?:^|\.)(?:q_proj|k_proj|v_proj|gate_proj|up_proj|qkv_proj|query_key_value|gate_up_proj|embed_tokens|wq|wk|wv|w1|w3)$/;
 function hiddenInputModule(s: Scan, ...leaves: string[]): Map<string, TensorRecord> | null {
-  for (const [name, m] of s.modules) if (HIDDEN_INPUT_RE.test(name) && leaves.every((l) => m.has(l))) return m;
+  if (!leaves.every((l) => s.leaves.has(l))) return null;
+  for (const [name, m] of moduleMap(s)) if (HIDDEN_INPUT_RE.test(name) && leaves.every((l) => m.has(l))) return m;
   return null;
 }
 
@@ -447,6 +509,8 @@ function blockEdge(dim: number, sdim: number): number | null {
 /** Most common block edge (out/scale rows, in/scale cols) over FP8 weights and their block scales. */
 function blockFromShapes(pairs: Map<string, TensorRecord>[], scaleLeaf: string): number[] | null {
   const votes = new Map<string, number>();
+  let [lo, li, lso, lsi] = [-1, -1, -1, -1];
+  let lk: string | null = null;
   for (const m of pairs) {
     const w = m.get("weight");
     const sc = m.get(scaleLeaf);
@@ -454,12 +518,14 @@ function blockFromShapes(pairs: Map<string, TensorRecord>[], scaleLeaf: string):
     const [o, i] = w.shape as [number, number];
     const [so, si] = sc.shape as [number, number];
     if (so <= 1 || si <= 1) continue;
-    const b0 = blockEdge(o, so);
-    const b1 = blockEdge(i, si);
-    if (b0 !== null && b1 !== null) {
-      const k = `${b0}x${b1}`;
-      votes.set(k, (votes.get(k) ?? 0) + 1);
+    // consecutive modules mostly have the same shapes: the vote key is made once per run of them
+    if (o !== lo || i !== li || so !== lso || si !== lsi) {
+      [lo, li, lso, lsi] = [o, i, so, si];
+      const b0 = blockEdge(o, so);
+      const b1 = blockEdge(i, si);
+      lk = b0 !== null && b1 !== null ? `${b0}x${b1}` : null;
     }
+    if (lk !== null) votes.set(lk, (votes.get(lk) ?? 0) + 1);
   }
   const best = dominant(votes);
   return best ? best.split("x").map(Number) : null;

@@ -4,26 +4,13 @@
  * layers are multi-token-prediction (MTP) layers. Linear in the number of tensors.
  */
 import type { NormalizedConfig } from "../fingerprint/config.js";
-import { keySplit, tensorIndex, TOWER_KINDS, type TensorClass } from "../fingerprint/tensors.js";
+import { tensorIndex, type TensorInfo } from "../fingerprint/tensors.js";
 import type { Finding, FormatKind, WeightFormat } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { finding, type IntegrityCode } from "./codes.js";
 
-export interface TensorView {
-  t: TensorRecord;
-  /** Abstract key (`{L}` / `{E}` placeholders). */
-  key: string;
-  layer: number | null;
-  expert: number | null;
-  cls: TensorClass;
-  /** Key prefix before `.{L}` (the layer stack), null outside layers. */
-  stack: string | null;
-  /** Part of a vision / audio tower or a multimodal projector. */
-  tower: boolean;
-  /** Module id (equal for the tensors of one module path) and the leaf (last name segment). */
-  mod: number;
-  leaf: string;
-}
+/** A tensor as the integrity checks see it: the fingerprint's TensorInfo, with its module id set. */
+export type TensorView = TensorInfo;
 
 export interface ModelView {
   model: string;
@@ -49,8 +36,7 @@ const MTP_REL = /\.\{L\}\.(?:.*\.)?(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/;
 export function buildView(model: string, tensors: readonly TensorRecord[], norm: NormalizedConfig | null, wf: WeightFormat | null, format: FormatKind | null): ModelView {
   // The normalized names and classes (classifyRecord of each key and dtype) the fingerprint build
   // already made for this very list: tensorIndex is memoized by the array.
-  const tix = tensorIndex(tensors);
-  const out: TensorView[] = new Array(tensors.length);
+  const out = tensorIndex(tensors).infos;
   const stacks = new Map<string, Set<number>>();
   // Module ids: one per module path (the name before its last dot; "" and names without a dot are
   // the root, 0). Consecutive tensors mostly share their module (weight + bias, weight + scale).
@@ -58,35 +44,27 @@ export function buildView(model: string, tensors: readonly TensorRecord[], norm:
   let lastPath = "";
   let lastDot = -1;
   let lastId = 0;
-  for (let i = 0; i < tensors.length; i++) {
-    const t = tensors[i]!;
-    const cls: TensorClass = tix.classes[i]!;
-    const name = t.name;
+  for (const v of out) {
+    const name = v.t.name;
     const dot = name.lastIndexOf(".");
-    let mod: number;
     if (dot < 0) {
-      mod = 0;
+      v.mod = 0;
     } else if (dot === lastDot && name.startsWith(lastPath)) {
-      mod = lastId;
+      v.mod = lastId;
     } else {
       const path = name.slice(0, dot);
       let id = modIds.get(path);
       if (id === undefined) modIds.set(path, (id = modIds.size));
-      mod = id;
+      v.mod = id;
       lastPath = path;
       lastDot = dot;
       lastId = id;
     }
-    const leaf = dot < 0 ? name : name.slice(dot + 1);
-    const nn = tix.names[i]!;
-    const tower = TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role);
-    const stack = keySplit(tix, nn)[0];
-    if (stack !== null && !tower) {
-      let s = stacks.get(stack);
-      if (!s) stacks.set(stack, (s = new Set()));
-      s.add(nn.layer as number);
+    if (v.stack !== null && !v.tower) {
+      let s = stacks.get(v.stack);
+      if (!s) stacks.set(v.stack, (s = new Set()));
+      s.add(v.layer as number);
     }
-    out[i] = { t, key: nn.key, layer: nn.layer, expert: nn.expert, cls, stack, tower, mod, leaf };
   }
 
   // main stack: the decoder of an encoder-decoder model, else the largest non-MTP stack
