@@ -1380,6 +1380,93 @@ const MIXER_OF: Partial<Record<TensorKind, string>> = {
   conv: "conv",
 };
 
+// The per-tensor loops of featuresFromTensors live in small functions of their own: a long loop
+// inside that large function had V8 compile the whole of it on the stack (OSR) and throw the code
+// away again at the next code path the loop had not reached yet, once per model.
+
+/** The tensors outside the towers; the tower kinds seen go into `towers`. */
+function withoutTowers(all: readonly TensorInfo[], towers: Set<string>): TInfo[] {
+  const infos: TInfo[] = [];
+  for (const info of all) {
+    const cls = info.cls;
+    if (TOWER_KINDS.has(cls.kind)) {
+      towers.add(cls.kind);
+      continue;
+    }
+    infos.push(info);
+  }
+  return infos;
+}
+
+/** Layer indices per layer stack. */
+function layersByStack(infos: readonly TInfo[]): Map<string, Set<number>> {
+  const stackLayers = new Map<string, Set<number>>();
+  for (const i of infos) {
+    if (i.stack === null || i.layer === null) continue;
+    let s = stackLayers.get(i.stack);
+    if (!s) stackLayers.set(i.stack, (s = new Set()));
+    s.add(i.layer);
+  }
+  return stackLayers;
+}
+
+/** The tensors of each layer of `stack`, and the tensors outside every stack. */
+function splitByLayer(infos: readonly TInfo[], stack: string | null): { perLayer: Map<number, TInfo[]>; nonLayer: TInfo[] } {
+  const perLayer = new Map<number, TInfo[]>();
+  const nonLayer: TInfo[] = [];
+  for (const i of infos) {
+    if (i.stack === stack && i.layer !== null) {
+      let a = perLayer.get(i.layer);
+      if (!a) perLayer.set(i.layer, (a = []));
+      a.push(i);
+    } else if (i.stack === null) nonLayer.push(i);
+  }
+  return { perLayer, nonLayer };
+}
+
+/** A layer's mixer ("attention", "mla", ... or "none") and FFN ("dense", "moe" or "none"). */
+function layerRoles(arr: readonly TInfo[]): [string, string] {
+  let mixer = "none";
+  let ffn = "none";
+  for (const i of arr) {
+    const mx = MIXER_OF[i.cls.kind];
+    if (mx && (mixer === "none" || mx === "mla")) mixer = mx;
+    if (i.cls.kind === "expert") ffn = "moe";
+    else if (ffn === "none" && isDenseFfn(i.cls.kind)) ffn = "dense";
+    else if (ffn === "none" && i.cls.kind === "shared_expert") ffn = "dense";
+  }
+  return [mixer, ffn];
+}
+
+/** The dense FFN roles present (of dense FFNs, and of routed and shared experts). */
+function ffnRolesOf(main: readonly TInfo[]): Set<TensorKind> {
+  const ffnRoles = new Set<TensorKind>();
+  for (const i of main) {
+    if (isDenseFfn(i.cls.kind)) ffnRoles.add(i.cls.kind);
+    else if ((i.cls.kind === "expert" || i.cls.kind === "shared_expert") && isDenseFfn(i.cls.role)) ffnRoles.add(i.cls.role);
+  }
+  return ffnRoles;
+}
+
+/**
+ * Keys whose shape differs from layer to layer (same expert index): key -> expert index or -1 ->
+ * first shape, compared in place, no strings built per tensor.
+ */
+function varyingShapeKeys(infos: readonly TInfo[]): Set<string> {
+  const firstShape = new Map<string, Map<number, readonly number[]>>();
+  const varying = new Set<string>();
+  for (const i of infos) {
+    if (i.layer === null) continue;
+    let byExpert = firstShape.get(i.key);
+    if (byExpert === undefined) firstShape.set(i.key, (byExpert = new Map()));
+    const e = i.expert ?? -1;
+    const prev = byExpert.get(e);
+    if (prev === undefined) byExpert.set(e, i.t.shape);
+    else if (!sameDims(prev, i.t.shape)) varying.add(i.key);
+  }
+  return varying;
+}
+
 /**
  * What the tensors reveal on their own (plus the config's head counts when given in `hint`, used
  * only to derive and check head_dim / KV grouping). Fields that tensors cannot decide are left out.
@@ -1398,29 +1485,15 @@ export function featuresFromTensors(
   if (format.format !== "unknown") features.weightFormat = format.format;
 
   // ---- per-tensor info (classification cached per abstract key)
-  const infos: TInfo[] = [];
   const towers = new Set<string>();
-  for (const info of tensorIndex(tensors).infos) {
-    const cls = info.cls;
-    if (TOWER_KINDS.has(cls.kind)) {
-      towers.add(cls.kind);
-      continue;
-    }
-    infos.push(info);
-  }
+  const infos = withoutTowers(tensorIndex(tensors).infos, towers);
   const modality: string[] = [];
   if (towers.has("audio")) modality.push("audio");
   if (towers.has("vision")) modality.push("vision");
   if (tensors.length > 0) features.modality = modality;
 
   // ---- stacks and the main stack
-  const stackLayers = new Map<string, Set<number>>();
-  for (const i of infos) {
-    if (i.stack === null || i.layer === null) continue;
-    let s = stackLayers.get(i.stack);
-    if (!s) stackLayers.set(i.stack, (s = new Set()));
-    s.add(i.layer);
-  }
+  const stackLayers = layersByStack(infos);
   const stacks: Record<string, number> = {};
   for (const [k, v] of stackLayers) stacks[k] = v.size;
   const isMtpStack = (s: string) => s.split(".").includes("mtp");
@@ -1443,15 +1516,7 @@ export function featuresFromTensors(
   }
 
   // ---- per layer of the main stack
-  const perLayer = new Map<number, TInfo[]>();
-  const nonLayer: TInfo[] = [];
-  for (const i of infos) {
-    if (i.stack === stack && i.layer !== null) {
-      let a = perLayer.get(i.layer);
-      if (!a) perLayer.set(i.layer, (a = []));
-      a.push(i);
-    } else if (i.stack === null) nonLayer.push(i);
-  }
+  const { perLayer, nonLayer } = splitByLayer(infos, stack);
   // `rel` follows from `key`: the regex runs once per distinct key, not once per tensor
   const mtpKey = new Map<string, boolean>();
   const isMtpLayer = (arr: readonly TInfo[]) =>
@@ -1484,15 +1549,7 @@ export function featuresFromTensors(
   const layerMixers: string[] = [];
   const layerFfn: string[] = [];
   for (const arr of mainLayers) {
-    let mixer = "none";
-    let ffn = "none";
-    for (const i of arr) {
-      const mx = MIXER_OF[i.cls.kind];
-      if (mx && (mixer === "none" || mx === "mla")) mixer = mx;
-      if (i.cls.kind === "expert") ffn = "moe";
-      else if (ffn === "none" && isDenseFfn(i.cls.kind)) ffn = "dense";
-      else if (ffn === "none" && i.cls.kind === "shared_expert") ffn = "dense";
-    }
+    const [mixer, ffn] = layerRoles(arr);
     layerMixers.push(mixer);
     layerFfn.push(ffn);
   }
@@ -1544,11 +1601,7 @@ export function featuresFromTensors(
   if (hasMla) deriveMla(main, hidden, format, hint, features, scale);
 
   // ---- FFN family, bias, sizes
-  const ffnRoles = new Set<TensorKind>();
-  for (const i of main) {
-    if (isDenseFfn(i.cls.kind)) ffnRoles.add(i.cls.kind);
-    else if ((i.cls.kind === "expert" || i.cls.kind === "shared_expert") && isDenseFfn(i.cls.role)) ffnRoles.add(i.cls.role);
-  }
+  const ffnRoles = ffnRolesOf(main);
   if (ffnRoles.size > 0) {
     features.ffnFamily = ffnRoles.has("ffn_gate") || ffnRoles.has("ffn_gate_up") ? "gated" : "plain";
     if (!quantizerBiases) {
@@ -1610,19 +1663,7 @@ export function featuresFromTensors(
   if (hasEmbedding && !encoderOnlyNaming && main.length > 0) features.tiedEmbeddings = !hasHead;
 
   // ---- heterogeneous layers: keys whose shape differs from layer to layer (same expert index)
-  // (key -> expert index or -1 -> first shape; compared in place, no strings built per tensor)
-  const firstShape = new Map<string, Map<number, readonly number[]>>();
-  const varying = new Set<string>();
-  for (const i of infos) {
-    if (i.layer === null) continue;
-    let byExpert = firstShape.get(i.key);
-    if (byExpert === undefined) firstShape.set(i.key, (byExpert = new Map()));
-    const e = i.expert ?? -1;
-    const prev = byExpert.get(e);
-    if (prev === undefined) byExpert.set(e, i.t.shape);
-    else if (!sameDims(prev, i.t.shape)) varying.add(i.key);
-  }
-  const varyingKeys = [...varying].sort();
+  const varyingKeys = [...varyingShapeKeys(infos)].sort();
   if (varyingKeys.length > 0) {
     findings.push({
       severity: "info",

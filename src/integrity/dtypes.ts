@@ -80,15 +80,7 @@ export function checkDtypes(view: ModelView): Finding[] {
 
   // ---- unknown dtypes
   if (view.format === "safetensors" || view.format === "gguf") {
-    const unknown = new Map<string, TensorView[]>();
-    for (const v of view.tensors) {
-      const d = v.t.dtype;
-      if (isKnownDtype(d) || (view.format === "gguf" && isGgmlQuantType(d))) continue;
-      let a = unknown.get(d);
-      if (!a) unknown.set(d, (a = []));
-      a.push(v);
-    }
-    for (const [d, vs] of unknown) {
+    for (const [d, vs] of unknownDtypes(view)) {
       out.push(
         finding("dtype_unknown", `dtype ${JSON.stringify(d)} is not a safetensors dtype: ${vs.length} tensor(s), e.g. ${listSome(vs, 3, (v) => v.t.name)}`, {
           tensor: vs[0]!.t.name,
@@ -103,19 +95,45 @@ export function checkDtypes(view: ModelView): Finding[] {
   const storage = view.wf?.storageDtype ?? null;
   const allowed = new Set([hp, storage].filter((d): d is string => d !== null && FLOATS.has(d)));
   if (allowed.size > 0) {
-    const viol = new Violations();
     const label = [...allowed].sort().join(" / ");
-    for (const v of view.tensors) {
-      if (v.tower || !FLOATS.has(v.t.dtype) || allowed.has(v.t.dtype)) continue;
-      if (!MATRIX_KINDS.has(v.cls.kind) || v.cls.leaf === "bias" || v.cls.leaf === "quant" || v.t.shape.length < 2) continue;
-      viol.add("dtype_stray_matrix", v, `matrix stored as ${v.t.dtype} while the model's matrices are ${label}${hp ? ` (config torch_dtype ${view.norm?.dtype})` : ""}`);
-    }
-    out.push(...viol.findings());
+    out.push(...strayMatrices(view, allowed, `while the model's matrices are ${label}${hp ? ` (config torch_dtype ${view.norm?.dtype})` : ""}`));
   }
 
   if (view.format !== "safetensors") return out;
 
   // ---- weights and their scales, per module
+  const { mods, seen } = modulesOf(view);
+  out.push(...checkModules(view, mods, seen));
+  return out;
+}
+
+// The per-tensor and per-module loops live in functions of their own: a long loop inside the large
+// checkDtypes had V8 compile all of it on the stack and throw it away again, once per model.
+
+function unknownDtypes(view: ModelView): Map<string, TensorView[]> {
+  const unknown = new Map<string, TensorView[]>();
+  for (const v of view.tensors) {
+    const d = v.t.dtype;
+    if (isKnownDtype(d) || (view.format === "gguf" && isGgmlQuantType(d))) continue;
+    let a = unknown.get(d);
+    if (!a) unknown.set(d, (a = []));
+    a.push(v);
+  }
+  return unknown;
+}
+
+function strayMatrices(view: ModelView, allowed: ReadonlySet<string>, why: string): Finding[] {
+  const viol = new Violations();
+  for (const v of view.tensors) {
+    if (v.tower || !FLOATS.has(v.t.dtype) || allowed.has(v.t.dtype)) continue;
+    if (!MATRIX_KINDS.has(v.cls.kind) || v.cls.leaf === "bias" || v.cls.leaf === "quant" || v.t.shape.length < 2) continue;
+    viol.add("dtype_stray_matrix", v, `matrix stored as ${v.t.dtype} ${why}`);
+  }
+  return viol.findings();
+}
+
+/** The tracked leaves of every module, and the union of their bits. */
+function modulesOf(view: ModelView): { mods: Map<number | string, Mod>; seen: number } {
   const mods = new Map<number | string, Mod>();
   let seen = 0;
   for (const v of view.tensors) {
@@ -131,6 +149,11 @@ export function checkDtypes(view: ModelView): Finding[] {
     if (!mod.by.has(bit)) mod.by.set(bit, v);
     seen |= bit;
   }
+  return { mods, seen };
+}
+
+/** Weights and their scales, per module: missing, orphaned and mis-shaped scales. */
+function checkModules(view: ModelView, mods: Map<number | string, Mod>, seen: number): Finding[] {
   const fmt = view.wf?.format ?? "";
   const missing = new Violations();
   const orphan = new Violations();
@@ -216,6 +239,5 @@ export function checkDtypes(view: ModelView): Finding[] {
       }
     }
   }
-  out.push(...missing.findings(), ...orphan.findings(), ...shape.findings());
-  return out;
+  return [...missing.findings(), ...orphan.findings(), ...shape.findings()];
 }
