@@ -116,6 +116,10 @@ export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOp
   // Safetensors models are parsed and built in worker threads (src/workers/pool.ts) so that this
   // thread keeps the network busy; the others (ONNX, GGUF, config-only) are built here.
   const pool = AnalysisPool.start(opts.workers ?? defaultWorkerCount());
+  // Cache writes wait until the network is done (both cores are busy reading and parsing until
+  // then) and go out while the last models are being built.
+  ctx.cache.holdWrites();
+  void ctx.layer.afterBusy().then(() => ctx.cache.releaseWrites());
   try {
     const checked = await mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
       let ex: Extras | null = null;
@@ -162,6 +166,7 @@ export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOp
     };
   } finally {
     await pool?.close();
+    await ctx.cache.releaseWrites();
   }
 }
 

@@ -47,3 +47,61 @@ describe("DiskCache.pruneStaleRevisions", () => {
     expect(await new DiskCache(path.join(tmp, "absent")).pruneStaleRevisions()).toBe(0);
   });
 });
+
+describe("DiskCache held writes (a cold check writes once the network is done)", () => {
+  const files = (dir: string): string[] => {
+    const out: string[] = [];
+    const walk = (d: string): void => {
+      if (!existsSync(d)) return;
+      for (const e of readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk(path.join(d, e.name)) : out.push(e.name));
+    };
+    walk(dir);
+    return out.sort();
+  };
+
+  it("keeps entries in memory (reads see them, no file yet), then writes them all on release; later writes go out at once", async () => {
+    const dir = path.join(tmp, "held1");
+    const c = new DiskCache(dir);
+    c.holdWrites();
+    const body = bytes("config bytes");
+    await c.put("org/m", SHA("a"), "config.json", "file", body);
+    await c.putPack("org/m", SHA("a"), "headers", new Map([["model.safetensors", bytes("hdr")]]));
+    expect(files(dir)).toEqual([]);
+    // the caller hands its buffer on (a transfer to a worker detaches it): the held copy is unaffected
+    structuredClone(body.buffer, { transfer: [body.buffer] });
+    expect(body.byteLength).toBe(0);
+    expect(await c.get("org/m", SHA("a"), "config.json", "file")).toEqual(bytes("config bytes"));
+    expect(await c.getPack("org/m", SHA("a"), "headers")).toEqual(new Map([["model.safetensors", bytes("hdr")]]));
+    expect(await new DiskCache(dir).get("org/m", SHA("a"), "config.json", "file")).toBeNull();
+
+    await c.releaseWrites();
+    const after = new DiskCache(dir);
+    expect(await after.get("org/m", SHA("a"), "config.json", "file")).toEqual(bytes("config bytes"));
+    expect(await after.getPack("org/m", SHA("a"), "headers")).toEqual(new Map([["model.safetensors", bytes("hdr")]]));
+    expect(files(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+
+    await c.put("org/m", SHA("a"), "other.json", "file", bytes("now"));
+    expect(await new DiskCache(dir).get("org/m", SHA("a"), "other.json", "file")).toEqual(bytes("now"));
+  });
+
+  it("a second release (the end of the run) waits for the writing the first one started; the last put of an entry wins", async () => {
+    const dir = path.join(tmp, "held2");
+    const c = new DiskCache(dir);
+    c.holdWrites();
+    for (let i = 0; i < 40; i++) await c.put("org/m", SHA("b"), `f${i}.json`, "file", bytes(`v${i}`));
+    await c.put("org/m", SHA("b"), "f0.json", "file", bytes("last"));
+    void c.releaseWrites();
+    await c.releaseWrites();
+    const after = new DiskCache(dir);
+    for (let i = 1; i < 40; i++) expect(await after.get("org/m", SHA("b"), `f${i}.json`, "file")).toEqual(bytes(`v${i}`));
+    expect(await after.get("org/m", SHA("b"), "f0.json", "file")).toEqual(bytes("last"));
+  });
+
+  it("a cache without a folder holds nothing", async () => {
+    const c = new DiskCache(null);
+    c.holdWrites();
+    await c.put("org/m", SHA("c"), "config.json", "file", bytes("x"));
+    expect(await c.get("org/m", SHA("c"), "config.json", "file")).toBeNull();
+    await c.releaseWrites();
+  });
+});

@@ -103,3 +103,23 @@ describe("node transport", () => {
     await expect(layer.request(`${base}/slow`)).rejects.toMatchObject({ code: "timeout" });
   });
 });
+
+describe("FetchLayer.afterBusy", () => {
+  it("resolves once requests have run and none is left, not between two requests chained one after the other", async () => {
+    const layer = new FetchLayer({ concurrency: 2, retries: 0 });
+    let idle = false;
+    const done = layer.afterBusy().then(() => (idle = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(idle).toBe(false); // no request yet: not "after busy"
+    const chain = (async () => {
+      for (let i = 0; i < 3; i++) {
+        await layer.request(`${base}/bytes`);
+        expect(idle).toBe(false);
+      }
+    })();
+    await Promise.all([chain, layer.request(`${base}/bytes`)]);
+    await done;
+    expect(idle).toBe(true);
+  });
+});
+

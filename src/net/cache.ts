@@ -26,7 +26,54 @@ export class DiskCache {
   private readonly made = new Map<string, Promise<void>>();
   /** Repo folder -> the commit shas this run used (read or written). */
   private readonly used = new Map<string, Set<string>>();
+  /**
+   * Entries written while writes are held (holdWrites): entry path -> bytes, or how to make them
+   * (a pack is encoded only when written). Reads see them.
+   */
+  private held: Map<string, Uint8Array | (() => Uint8Array)> | null = null;
+  /** Held entries being written (releaseWrites). */
+  private releasing: Promise<void> = Promise.resolve();
   constructor(readonly dir: string | null) {}
+
+  /**
+   * Keep writes in memory until releaseWrites. A cold check holds them while its requests are in
+   * flight, when both cores are busy reading and parsing, and writes them once the network is
+   * done, while the last models are still being built. Reads of held entries are served from memory.
+   */
+  holdWrites(): void {
+    if (this.dir) this.held ??= new Map();
+  }
+
+  /**
+   * Write the held entries, and write at once from now on. Resolves when every held entry is
+   * written, also when another call started the writing. Never throws (as put).
+   */
+  releaseWrites(): Promise<void> {
+    const held = this.held;
+    this.held = null;
+    if (held && held.size > 0) {
+      const all = [...held];
+      let next = 0;
+      const writer = async (): Promise<void> => {
+        while (next < all.length) {
+          const [p, data] = all[next++]!;
+          await this.writeEntry(p, typeof data === "function" ? data() : data);
+        }
+      };
+      const before = this.releasing;
+      this.releasing = Promise.all([before, writer(), writer(), writer(), writer()]).then(() => undefined);
+    }
+    return this.releasing;
+  }
+
+  private heldEntry(repo: string, sha: string, file: string, kind: CacheKind): Uint8Array | null {
+    if (!this.held) return null;
+    const p = this.entryPath(repo, sha, file, kind);
+    let data = this.held.get(p);
+    if (data === undefined) return null;
+    if (typeof data === "function") this.held.set(p, (data = data()));
+    return data;
+  }
 
   private repoKey(repo: string): string {
     return repo.replace(/[^A-Za-z0-9._-]+/g, "__");
@@ -84,6 +131,11 @@ export class DiskCache {
 
   async get(repo: string, sha: string | null, file: string, kind: CacheKind): Promise<Uint8Array | null> {
     if (!this.dir || !DiskCache.isCacheableRevision(sha)) return null;
+    const held = this.heldEntry(repo, sha, file, kind);
+    if (held) {
+      this.hits++;
+      return held;
+    }
     try {
       const buf = await readFile(this.entryPath(repo, sha, file, kind));
       this.hits++;
@@ -100,6 +152,8 @@ export class DiskCache {
    */
   async getPack(repo: string, sha: string | null, name: string): Promise<Map<string, Uint8Array> | null> {
     if (!this.dir || !DiskCache.isCacheableRevision(sha)) return null;
+    const held = this.heldEntry(repo, sha, name, "pack");
+    if (held) return decodePack(held);
     let buf: Buffer;
     try {
       buf = await readFile(this.entryPath(repo, sha, name, "pack"));
@@ -111,12 +165,23 @@ export class DiskCache {
 
   /** Write a pack (replacing any previous one). */
   async putPack(repo: string, sha: string | null, name: string, entries: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    if (this.held && this.dir && DiskCache.isCacheableRevision(sha)) {
+      const own = new Map(entries);
+      this.held.set(this.entryPath(repo, sha, name, "pack"), () => encodePack(own));
+      return;
+    }
     await this.put(repo, sha, name, "pack", encodePack(entries));
   }
 
   async put(repo: string, sha: string | null, file: string, kind: CacheKind, data: Uint8Array): Promise<void> {
     if (!this.dir || !DiskCache.isCacheableRevision(sha)) return;
     const p = this.entryPath(repo, sha, file, kind);
+    // held: a copy (the caller may hand the bytes on, e.g. transfer them to a worker thread)
+    if (this.held) this.held.set(p, data.slice());
+    else await this.writeEntry(p, data);
+  }
+
+  private async writeEntry(p: string, data: Uint8Array): Promise<void> {
     try {
       const dir = path.dirname(p);
       let made = this.made.get(dir);

@@ -125,6 +125,9 @@ export class FetchLayer {
   private readonly scopes = new Map<string, Counters>();
   /** After a 429 with a wait, every request holds off until then (the limit is per client). */
   private pausedUntil = 0;
+  /** Requests started and not yet settled (retries and waits included). */
+  private busy = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(options: FetchLayerOptions = {}) {
     this.transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport;
@@ -182,7 +185,31 @@ export class FetchLayer {
   }
 
   /** One HTTP exchange with retries; returns the whole (capped) body. */
+  /**
+   * Resolves once requests have run and none is left (checked a turn of the event loop after the
+   * last one settles, so that a chain that starts its next request at once is not taken for idle).
+   */
+  afterBusy(): Promise<void> {
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   async request(url: string, ro: RequestOptions = {}): Promise<HttpResult> {
+    this.busy++;
+    try {
+      return await this.requestRetrying(url, ro);
+    } finally {
+      if (--this.busy === 0 && this.idleWaiters.length > 0) {
+        setImmediate(() => {
+          if (this.busy !== 0) return;
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const w of waiters) w();
+        });
+      }
+    }
+  }
+
+  private async requestRetrying(url: string, ro: RequestOptions): Promise<HttpResult> {
     const { retries } = this.opts;
     let attempt = 0;
     for (;;) {
