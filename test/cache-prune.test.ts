@@ -53,7 +53,10 @@ describe("DiskCache held writes (a cold check writes once the network is done)",
     const out: string[] = [];
     const walk = (d: string): void => {
       if (!existsSync(d)) return;
-      for (const e of readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk(path.join(d, e.name)) : out.push(e.name));
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(d, e.name));
+        else out.push(e.name);
+      }
     };
     walk(dir);
     return out.sort();
@@ -68,7 +71,7 @@ describe("DiskCache held writes (a cold check writes once the network is done)",
     await c.putPack("org/m", SHA("a"), "headers", new Map([["model.safetensors", bytes("hdr")]]));
     expect(files(dir)).toEqual([]);
     // the caller hands its buffer on (a transfer to a worker detaches it): the held copy is unaffected
-    structuredClone(body.buffer, { transfer: [body.buffer] });
+    structuredClone(body.buffer, { transfer: [body.buffer as ArrayBuffer] });
     expect(body.byteLength).toBe(0);
     expect(await c.get("org/m", SHA("a"), "config.json", "file")).toEqual(bytes("config bytes"));
     expect(await c.getPack("org/m", SHA("a"), "headers")).toEqual(new Map([["model.safetensors", bytes("hdr")]]));

@@ -10,7 +10,7 @@
  */
 import type { TensorRecord } from "../sources/types.js";
 import type { Finding, FormatKind, TensorKind, WeightFormat } from "./types.js";
-import { tensorIndex, type TensorClass, type TensorInfo } from "./tensors.js";
+import { tensorIndex, type TensorInfo } from "./tensors.js";
 
 export interface WeightFormatInput {
   config: Record<string, unknown> | null;
