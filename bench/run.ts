@@ -101,12 +101,12 @@ class HubProc {
     child.on("message", (m: HubProcMessage) => this.waiters.shift()?.(m));
   }
 
-  static async start(args: HubProcArgs): Promise<{ hub: HubProc; url: string; zoo: Zoo }> {
+  static async start(args: HubProcArgs): Promise<{ hub: HubProc; url: string; zoo: Zoo; heldBytes: number }> {
     const child = fork(path.join(runtime.dir, `hub-proc${runtime.ext}`), [JSON.stringify(args)], { cwd: REPO_ROOT, execArgv: runtime.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const hub = new HubProc(child);
     const m = await hub.next();
     if (m.type !== "ready") throw new Error(`hub process: ${m.type === "error" ? m.message : m.type}`);
-    return { hub, url: m.url, zoo: m.zoo };
+    return { hub, url: m.url, zoo: m.zoo, heldBytes: m.heldBytes };
   }
 
   private next(): Promise<HubProcMessage> {
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
     console.log("standin bench: phases run the TypeScript sources through tsx (--from-sources)");
   }
   console.log(`standin bench: corpus ${CORPUS_DIR}; building the zoo and starting the local Hub (latency ${latencyMs} ms, ${bandwidthMBps} MB/s per response)...`);
-  const { hub, url, zoo } = await HubProc.start({
+  const { hub, url, zoo, heldBytes } = await HubProc.start({
     root,
     corpusDir: CORPUS_DIR,
     latencyMs,
@@ -234,6 +234,7 @@ async function main(): Promise<void> {
       `zoo: ${models.length} models (${zoo.models.filter((m) => m.kind === "corpus").length} with real weight maps / shard sizes), ${fmtInt(shardTotal)} shards, ` +
         `${fmtInt(zoo.models.reduce((a, m) => a + m.tensorCount, 0))} tensors, built in ${fmtMs(zoo.buildMs)}; skipped ${zoo.skipped.length} folder(s) whose config cannot be synthesized`,
     );
+    console.log(`  the Hub's CDN holds every shard's header (+ 64 KiB) in memory, as a CDN caches hot objects: ${fmtMB(heldBytes)}`);
     for (const big of ["deepseek-ai/DeepSeek-R1", "mattshumer/Reflection-Llama-3.1-70B"]) {
       const m = zoo.models.find((x) => x.id === big);
       if (!m) throw new Error(`the zoo must contain ${big}`);
@@ -442,7 +443,7 @@ async function main(): Promise<void> {
       schema: "standin-bench/1",
       generatedAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, totalMemBytes: os.totalmem() },
-      settings: { latencyMs, slowLatencyMs, bandwidthBytesPerSecPerResponse: bandwidthMBps * 1e6, concurrency, modelConcurrency: modelConcurrency ?? null, prModel, allpairsCount, runtime: argv["from-sources"] ? "TypeScript sources via tsx" : "compiled JavaScript (typescript transpileModule)" },
+      settings: { latencyMs, slowLatencyMs, bandwidthBytesPerSecPerResponse: bandwidthMBps * 1e6, concurrency, modelConcurrency: modelConcurrency ?? null, prModel, allpairsCount, hubHeldBytes: heldBytes, runtime: argv["from-sources"] ? "TypeScript sources via tsx" : "compiled JavaScript (typescript transpileModule)" },
       zoo: {
         models: models.length,
         withRealWeightMaps: zoo.models.filter((m) => m.kind === "corpus").length,

@@ -2,7 +2,7 @@
  * The local Hub against the real @huggingface/hub client and raw fetch: metadata, listing, ranges,
  * the CDN redirect, the error matrix of hub-protocol.md §2.6 and fault injection.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -370,6 +370,35 @@ describe("ranges and the CDN redirect", () => {
       ["bytes=0-7", true, 206], // direct reads of the kept CDN URL carry the token
       [expect.stringMatching(/^bytes=8-\d+$/), true, 206],
     ]);
+  });
+
+  it("preload: ranged reads inside a held prefix are the file's bytes, served from memory; reads past it come from the file", async () => {
+    const h2 = await startHubServer({ store, tokens: [TOKEN] });
+    try {
+      const repo = store.get("org/single")!;
+      const file = repo.filePath(single.sha, "model.safetensors");
+      const size = repo.files(single.sha)["model.safetensors"]!.size;
+      const whole = repo.readFile(single.sha, "model.safetensors");
+      expect(await h2.preload([{ path: file, bytes: 64 }])).toBe(Math.min(64, size));
+      // the held prefix no longer comes from the file: a changed file shows which reads used memory
+      const changed = Buffer.from(whole);
+      changed.fill(0x5a);
+      writeFileSync(file, changed);
+      try {
+        const read = async (a: number, b: number): Promise<Buffer> => {
+          const r = await fetch(`${h2.url}/org/single/resolve/main/model.safetensors`, { headers: { Range: `bytes=${a}-${b}` } });
+          expect(r.status).toBe(206);
+          return Buffer.from(await r.arrayBuffer());
+        };
+        expect(await read(0, 7)).toEqual(whole.subarray(0, 8));
+        expect(await read(10, 63)).toEqual(whole.subarray(10, 64));
+        expect(await read(0, 64)).toEqual(changed.subarray(0, 65)); // one byte past the prefix: the file
+      } finally {
+        writeFileSync(file, whole);
+      }
+    } finally {
+      await h2.close();
+    }
   });
 
   it("without the cloudfront marker every read goes Hub 302 -> CDN, and the CDN never sees the token", async () => {

@@ -140,6 +140,12 @@ export interface HubServer {
   setBandwidth(bytesPerSec: number | undefined): void;
   /** Add or replace a rename alias. */
   setAlias(from: string, to: string): void;
+  /**
+   * Hold the first `bytes` bytes of each file in memory (as a CDN's cache holds hot objects):
+   * ranged reads inside a held prefix are answered without touching the file. Files must not change
+   * afterwards (repo files are per commit). Returns the bytes held.
+   */
+  preload(files: readonly { path: string; bytes: number }[]): Promise<number>;
   /** Number of faults injected so far (all kinds). */
   readonly faultsInjected: number;
   /** Faults injected per kind. */
@@ -398,6 +404,8 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
   // request cost this process a third of its CPU on a zoo of sparse shards). At most FILES_OPEN,
   // the least recently used idle one closed first; all closed by close().
   const FILES_OPEN = 512;
+  /** File prefixes held in memory (preload). */
+  const prefixes = new Map<string, Buffer>();
   const files = new Map<string, { fh: Promise<FileHandle>; users: number }>();
   const withFile = async <T>(file: string, use: (fh: FileHandle) => Promise<T>): Promise<T> => {
     let e = files.get(file);
@@ -483,6 +491,11 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
       if (!(await writeChunk(ctx, body.subarray(0, limit)))) return;
     } else {
       let remaining = limit;
+      const held = prefixes.get(body.file);
+      if (remaining > 0 && held && body.start + remaining <= held.length) {
+        if (!(await writeChunk(ctx, held.subarray(body.start, body.start + remaining)))) return;
+        remaining = 0;
+      }
       if (remaining > 0 && remaining <= 16 * 1024 * 1024) {
         // headers and other small ranges: one positional read on a kept file
         let buf: Buffer;
@@ -1216,6 +1229,27 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
     },
     setAlias: (from, to) => {
       aliases[from] = to;
+    },
+    preload: async (list) => {
+      let total = 0;
+      for (const { path: file, bytes } of list) {
+        const fh = await openFile(file, "r");
+        try {
+          const n = Math.max(0, Math.min(bytes, (await fh.stat()).size));
+          const buf = Buffer.alloc(n);
+          let got = 0;
+          while (got < n) {
+            const { bytesRead } = await fh.read(buf, got, n - got, got);
+            if (bytesRead === 0) break;
+            got += bytesRead;
+          }
+          prefixes.set(file, buf.subarray(0, got));
+          total += got;
+        } finally {
+          await fh.close();
+        }
+      }
+      return total;
     },
     get faultsInjected() {
       return faultsInjected;
