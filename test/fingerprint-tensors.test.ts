@@ -1026,6 +1026,62 @@ describe("tensorIndex: normalized names without a string per tensor", () => {
       expect(info.leaf, t.name).toBe(t.name.slice(t.name.lastIndexOf(".") + 1));
       expect(info.tower, t.name).toBe(["vision", "audio", "projector"].some((k) => k === cls.kind || k === cls.role));
     });
+    // module ids: equal exactly when the module paths (the name before its last dot) are equal
+    const idOfPath = new Map<string, number>();
+    const pathOfId = new Map<number, string>();
+    tensors.forEach((t, i) => {
+      const dot = t.name.lastIndexOf(".");
+      const p = dot < 0 ? "" : t.name.slice(0, dot);
+      const id = ix.infos[i]!.mod;
+      expect(idOfPath.get(p) ?? id, t.name).toBe(id);
+      expect(pathOfId.get(id) ?? p, t.name).toBe(p);
+      idOfPath.set(p, id);
+      pathOfId.set(id, p);
+    });
+    expect(idOfPath.size).toBeGreaterThan(1000);
+  });
+
+  it("module ids: one per module path, also where numbers are written with leading zeros, {E} comes before {L} or the leaf is a number", () => {
+    const names = [
+      "model.layers.7.mlp.weight",
+      "model.layers.007.mlp.weight",
+      "model.layers.7.mlp.bias",
+      "model.layers.07.mlp.bias",
+      "model.layers.7.mlp.experts.3.w.weight",
+      "model.layers.7.mlp.experts.03.w.weight",
+      "model.layers.7.mlp.experts.3.w.scale",
+      "model.layers.7.mlp.experts.3",
+      "model.layers.7.mlp.experts.3.weight",
+      "model.layers.7.mlp.experts.4",
+      "model.layers.7.mlp.experts.weight",
+      "experts.3.layers.5.w",
+      "experts.3.layers.5.b",
+      "experts.3.layers.6.w",
+      "model.layers.99999.x.weight",
+      "model.layers.99998.x.weight",
+      "model.layers.900000000000000.x.weight",
+      "model.layers.900000000000001.x.weight",
+      "model.layers.1.mlp.experts.900000000000000.w",
+      "model.layers.1.mlp.experts.900000000000001.w",
+      "model.layers.1.mlp.experts.65536.w",
+      "model.layers.2.mlp.experts.0.w",
+      "model.layers.140737488355328.mlp.experts.1.w",
+      "model.layers.140737488355328.mlp.experts.2.w",
+      "model.layers.5",
+      "model.layers.weight",
+      "model.layers.{L}.mlp.weight",
+      "norm",
+      "norm.weight",
+    ];
+    const tensors: TensorRecord[] = names.map((name) => ({ name, dtype: "BF16", shape: [1], file: "f", begin: 0, end: 2 }));
+    const ix = tensorIndex(tensors);
+    for (let i = 0; i < names.length; i++) {
+      for (let j = 0; j < names.length; j++) {
+        const pi = names[i]!.includes(".") ? names[i]!.slice(0, names[i]!.lastIndexOf(".")) : "";
+        const pj = names[j]!.includes(".") ? names[j]!.slice(0, names[j]!.lastIndexOf(".")) : "";
+        expect(ix.infos[i]!.mod === ix.infos[j]!.mod, `${names[i]} / ${names[j]}`).toBe(pi === pj);
+      }
+    }
   });
 
   it("two names whose keys share a hash still get their own keys (the table compares characters)", () => {

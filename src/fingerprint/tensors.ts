@@ -953,7 +953,7 @@ export interface TensorInfo {
   leaf: string;
   /** Part of a vision / audio tower or a multimodal projector (by kind or role). */
   tower: boolean;
-  /** Module id for the integrity checks (equal for the tensors of one module path); -1 until the integrity view numbers them. */
+  /** Module id (equal for the tensors of one module path, the name before its last dot; 0 for no dot). */
   mod: number;
 }
 
@@ -1023,6 +1023,70 @@ interface KeyEntry {
   scaled: TensorClass | null;
 }
 
+/**
+ * Module ids (one per module path: the name before its last dot; names without a dot are the root,
+ * 0), without a string per tensor where it can be helped. A module path whose {L}/{E} numbers are
+ * written plainly (no leading zero) is told by its key's prefix and those numbers; any other path
+ * (no layer or expert, leading zeros, {E} before {L}, very large numbers) by its text. Which way a
+ * path goes depends on the path alone, so equal paths get equal ids either way.
+ */
+class ModuleIds {
+  private readonly byPath = new Map<string, number>([["", 0]]);
+  private readonly byEntry = new Map<KeyEntry, Map<number, number>>();
+  private readonly byPrefix = new Map<string, Map<number, number>>();
+  private readonly pathScan = newScan();
+  private next = 1;
+
+  of(name: string, e: KeyEntry, sc: NameScan): number {
+    const dot = name.lastIndexOf(".");
+    if (dot < 0) return 0;
+    if (e.leaf === null) {
+      // the last segment is itself a {L}/{E}: the path is scanned on its own (rare)
+      const path = name.slice(0, dot);
+      const ps = scanTensorName(path, this.pathScan);
+      const n = plainNumbers(path, ps);
+      return n < 0 ? this.idOf(this.byPath, path) : this.idOf(this.table(keyOf(path, ps)), n);
+    }
+    // the leaf is not a {L}/{E}: every one of the name's is in its path, and the key's prefix is
+    // the path's key
+    const n = plainNumbers(name, sc);
+    if (n < 0) return this.idOf(this.byPath, name.slice(0, dot));
+    let ids = this.byEntry.get(e);
+    if (ids === undefined) this.byEntry.set(e, (ids = this.table(e.key.slice(0, e.key.lastIndexOf(".")))));
+    return this.idOf(ids, n);
+  }
+
+  /** The ids of the paths of one key (keys that share their prefix, x.weight and x.bias, share it). */
+  private table(prefix: string): Map<number, number> {
+    let ids = this.byPrefix.get(prefix);
+    if (ids === undefined) this.byPrefix.set(prefix, (ids = new Map()));
+    return ids;
+  }
+
+  private idOf<K>(m: Map<K, number>, k: K): number {
+    let id = m.get(k);
+    if (id === undefined) m.set(k, (id = this.next++));
+    return id;
+  }
+}
+
+/**
+ * The {L}/{E} numbers of a scanned text as one small integer, when they tell its text back from its
+ * key: at least one, written plainly (no leading zero), {L} before {E}, layer < 32767 and expert <
+ * 65535. Otherwise -1.
+ */
+function plainNumbers(text: string, sc: NameScan): number {
+  const hasL = sc.ls >= 0;
+  const hasE = sc.es >= 0;
+  if (!hasL && !hasE) return -1;
+  if (hasL && hasE && sc.es < sc.ls) return -1;
+  const layer = hasL ? (sc.layer as number) : -1;
+  const expert = hasE ? (sc.expert as number) : -1;
+  if (hasL && ((text.charCodeAt(sc.ls) === 48 && sc.le - sc.ls > 1) || layer >= 32767)) return -1;
+  if (hasE && ((text.charCodeAt(sc.es) === 48 && sc.ee - sc.es > 1) || expert >= 65535)) return -1;
+  return (layer + 1) * 65536 + (expert + 1);
+}
+
 /** Whether `key` is `name` with name[ls, le) as {L} and name[es, ee) as {E} (bounds -1: none). */
 function sameKey(name: string, key: string, ls: number, le: number, es: number, ee: number): boolean {
   let k = 0;
@@ -1054,6 +1118,7 @@ export function tensorIndex(tensors: readonly TensorRecord[]): TensorIndex {
   // at the layer and its leaf; the tensors that share it find it without building a string (KeyTable).
   const table = new KeyTable();
   const sc = table.sc;
+  const modules = new ModuleIds();
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i] as TensorRecord;
     const e = table.lookup(t.name);
@@ -1073,7 +1138,7 @@ export function tensorIndex(tensors: readonly TensorRecord[]): TensorIndex {
       rel: layer === null ? e.key : e.rel,
       leaf: e.leaf ?? name.slice(name.lastIndexOf(".") + 1),
       tower: TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role),
-      mod: -1,
+      mod: modules.of(name, e, sc),
     };
   }
   const ix: TensorIndex = { infos };

@@ -9,7 +9,7 @@ import type { Finding, FormatKind, WeightFormat } from "../fingerprint/types.js"
 import type { TensorRecord } from "../sources/types.js";
 import { finding, type IntegrityCode } from "./codes.js";
 
-/** A tensor as the integrity checks see it: the fingerprint's TensorInfo, with its module id set. */
+/** A tensor as the integrity checks see it: the fingerprint's TensorInfo. */
 export type TensorView = TensorInfo;
 
 export interface ModelView {
@@ -38,28 +38,7 @@ export function buildView(model: string, tensors: readonly TensorRecord[], norm:
   // already made for this very list: tensorIndex is memoized by the array.
   const out = tensorIndex(tensors).infos;
   const stacks = new Map<string, Set<number>>();
-  // Module ids: one per module path (the name before its last dot; "" and names without a dot are
-  // the root, 0). Consecutive tensors mostly share their module (weight + bias, weight + scale).
-  const modIds = new Map<string, number>([["", 0]]);
-  let lastPath = "";
-  let lastDot = -1;
-  let lastId = 0;
   for (const v of out) {
-    const name = v.t.name;
-    const dot = name.lastIndexOf(".");
-    if (dot < 0) {
-      v.mod = 0;
-    } else if (dot === lastDot && name.startsWith(lastPath)) {
-      v.mod = lastId;
-    } else {
-      const path = name.slice(0, dot);
-      let id = modIds.get(path);
-      if (id === undefined) modIds.set(path, (id = modIds.size));
-      v.mod = id;
-      lastPath = path;
-      lastDot = dot;
-      lastId = id;
-    }
     if (v.stack !== null && !v.tower) {
       let s = stacks.get(v.stack);
       if (!s) stacks.set(v.stack, (s = new Set()));
