@@ -189,7 +189,7 @@ class Detail {
     const k = FEATURES[i]!.key;
     const a = this.p[k];
     const b = this.t[k];
-    if (JSON.stringify(a) === JSON.stringify(b)) return;
+    if (a === b || JSON.stringify(a) === JSON.stringify(b)) return;
     if (i === ARCH) this.extra(i, "engine alias");
     else this.notes.push(`${FEATURES[i]!.label}: ${fmt(i, a)} vs ${fmt(i, b)}: same code path (${codePath(k, a as NonNullable<FeatureValue>)}), not a reason`);
   }
