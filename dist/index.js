@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "fa9037137ccaf67d";
+const BUILD_ID = "e440d48ad94967c6";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -48617,19 +48617,12 @@ function classifyRecord(t) {
     return c;
 }
 /**
- * A normalized name cut at its layer: [the stack (the key before `.{L}`), the rest after it], or
- * [null, key] outside layers. Sliced once per distinct key of the list (memoized in its index).
+ * The key cut at its layer: [the stack (the key before `.{L}`), the rest after it], or [null, key]
+ * when it has no layer segment.
  */
-function keySplit(ix, nn) {
-    if (nn.layer === null)
-        return [null, nn.key];
-    let sr = ix.splits.get(nn.key);
-    if (sr === undefined) {
-        const li = nn.key.indexOf(".{L}");
-        sr = li >= 0 ? [nn.key.slice(0, li), nn.key.slice(li + 5)] : [null, nn.key];
-        ix.splits.set(nn.key, sr);
-    }
-    return sr;
+function splitAtLayer(key) {
+    const li = key.indexOf(".{L}");
+    return li >= 0 ? [key.slice(0, li), key.slice(li + 5)] : [null, key];
 }
 /** @internal Polynomial hash of a key, the same as scanTensorName computes over a name. */
 function keyHash(k) {
@@ -48647,25 +48640,96 @@ function keyHash(k) {
  */
 class KeyTable {
     byHash = new Map();
+    /** The scan of the last name looked up (its layer and expert). */
     sc = newScan();
-    normalize(name) {
+    /** The entry of the name's normalized key; the name's layer and expert are left in `sc`. */
+    lookup(name) {
         const sc = scanTensorName(name, this.sc);
-        const { layer, expert } = sc;
         let bucket = this.byHash.get(sc.hash);
         if (bucket !== undefined) {
             for (const e of bucket) {
                 if (sameKey(name, e.key, sc.ls, sc.le, sc.es, sc.ee))
-                    return [{ key: e.key, layer, expert }, e.cls];
+                    return e;
             }
         }
         else {
             this.byHash.set(sc.hash, (bucket = []));
         }
         const key = keyOf(name, sc);
-        const entry = { key, cls: classifyTensorCached(key) };
+        const [stack, rel] = splitAtLayer(key);
+        const last = key.slice(key.lastIndexOf(".") + 1);
+        const entry = { key, cls: classifyTensorCached(key), stack, rel, leaf: last === TAG_L || last === TAG_E ? null : last, scaled: null };
         bucket.push(entry);
-        return [{ key, layer, expert }, entry.cls];
+        return entry;
     }
+}
+/**
+ * Module ids (one per module path: the name before its last dot; names without a dot are the root,
+ * 0), without a string per tensor where it can be helped. A module path whose {L}/{E} numbers are
+ * written plainly (no leading zero) is told by its key's prefix and those numbers; any other path
+ * (no layer or expert, leading zeros, {E} before {L}, very large numbers) by its text. Which way a
+ * path goes depends on the path alone, so equal paths get equal ids either way.
+ */
+class ModuleIds {
+    byPath = new Map([["", 0]]);
+    byEntry = new Map();
+    byPrefix = new Map();
+    pathScan = newScan();
+    next = 1;
+    of(name, e, sc) {
+        const dot = name.lastIndexOf(".");
+        if (dot < 0)
+            return 0;
+        if (e.leaf === null) {
+            // the last segment is itself a {L}/{E}: the path is scanned on its own (rare)
+            const path = name.slice(0, dot);
+            const ps = scanTensorName(path, this.pathScan);
+            const n = plainNumbers(path, ps);
+            return n < 0 ? this.idOf(this.byPath, path) : this.idOf(this.table(keyOf(path, ps)), n);
+        }
+        // the leaf is not a {L}/{E}: every one of the name's is in its path, and the key's prefix is
+        // the path's key
+        const n = plainNumbers(name, sc);
+        if (n < 0)
+            return this.idOf(this.byPath, name.slice(0, dot));
+        let ids = this.byEntry.get(e);
+        if (ids === undefined)
+            this.byEntry.set(e, (ids = this.table(e.key.slice(0, e.key.lastIndexOf(".")))));
+        return this.idOf(ids, n);
+    }
+    /** The ids of the paths of one key (keys that share their prefix, x.weight and x.bias, share it). */
+    table(prefix) {
+        let ids = this.byPrefix.get(prefix);
+        if (ids === undefined)
+            this.byPrefix.set(prefix, (ids = new Map()));
+        return ids;
+    }
+    idOf(m, k) {
+        let id = m.get(k);
+        if (id === undefined)
+            m.set(k, (id = this.next++));
+        return id;
+    }
+}
+/**
+ * The {L}/{E} numbers of a scanned text as one small integer, when they tell its text back from its
+ * key: at least one, written plainly (no leading zero), {L} before {E}, layer < 32767 and expert <
+ * 65535. Otherwise -1.
+ */
+function plainNumbers(text, sc) {
+    const hasL = sc.ls >= 0;
+    const hasE = sc.es >= 0;
+    if (!hasL && !hasE)
+        return -1;
+    if (hasL && hasE && sc.es < sc.ls)
+        return -1;
+    const layer = hasL ? sc.layer : -1;
+    const expert = hasE ? sc.expert : -1;
+    if (hasL && ((text.charCodeAt(sc.ls) === 48 && sc.le - sc.ls > 1) || layer >= 32767))
+        return -1;
+    if (hasE && ((text.charCodeAt(sc.es) === 48 && sc.ee - sc.es > 1) || expert >= 65535))
+        return -1;
+    return (layer + 1) * 65536 + (expert + 1);
 }
 /** Whether `key` is `name` with name[ls, le) as {L} and name[es, ee) as {E} (bounds -1: none). */
 function sameKey(name, key, ls, le, es, ee) {
@@ -48694,27 +48758,36 @@ function tensorIndex(tensors) {
     const hit = TENSOR_INDEX.get(tensors);
     if (hit)
         return hit;
-    const names = new Array(tensors.length);
-    const classes = new Array(tensors.length);
-    const nameClasses = new Array(tensors.length);
-    // Each distinct normalized key is made once (one string, hashed once) with its class; the
-    // tensors that share it find it without building a string (KeyTable).
+    const infos = new Array(tensors.length);
+    // Each distinct normalized key is made once (one string, hashed once) with its class, its split
+    // at the layer and its leaf; the tensors that share it find it without building a string (KeyTable).
     const table = new KeyTable();
-    const scaled = new Map();
+    const sc = table.sc;
+    const modules = new ModuleIds();
     for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i];
-        const [nn, nc] = table.normalize(t.name);
-        names[i] = nn;
-        nameClasses[i] = nc;
-        let c = nc;
-        if (nc.kind !== "quant_scale" && isScaleOnlyDtype(t.dtype)) {
-            c = scaled.get(nc);
-            if (c === undefined)
-                scaled.set(nc, (c = { kind: "quant_scale", role: nc.role, leaf: "quant" }));
-        }
-        classes[i] = c;
+        const e = table.lookup(t.name);
+        const nc = e.cls;
+        let cls = nc;
+        if (nc.kind !== "quant_scale" && isScaleOnlyDtype(t.dtype))
+            cls = e.scaled ??= { kind: "quant_scale", role: nc.role, leaf: "quant" };
+        const layer = sc.layer;
+        const name = t.name;
+        infos[i] = {
+            t,
+            key: e.key,
+            layer,
+            expert: sc.expert,
+            cls,
+            nameCls: nc,
+            stack: layer === null ? null : e.stack,
+            rel: layer === null ? e.key : e.rel,
+            leaf: e.leaf ?? name.slice(name.lastIndexOf(".") + 1),
+            tower: TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role),
+            mod: modules.of(name, e, sc),
+        };
     }
-    const ix = { names, classes, nameClasses, splits: new Map() };
+    const ix = { infos };
     TENSOR_INDEX.set(tensors, ix);
     return ix;
 }
@@ -48739,18 +48812,16 @@ const TOWER_KINDS = new Set(["vision", "audio", "projector"]);
 function buildSignature(tensors) {
     const acc = new Map();
     const kinds = {};
-    const ix = tensorIndex(tensors);
-    for (let i = 0; i < tensors.length; i++) {
-        const t = tensors[i];
-        const nn = ix.names[i];
-        const layer = nn.layer ?? -1;
-        const expert = nn.expert ?? -1;
+    for (const info of tensorIndex(tensors).infos) {
+        const t = info.t;
+        const layer = info.layer ?? -1;
+        const expert = info.expert ?? -1;
         // classifyRecord = the name's class plus "scale-only dtypes are quantization scales"
-        const kind = ix.classes[i].kind;
+        const kind = info.cls.kind;
         kinds[kind] = (kinds[kind] ?? 0) + 1;
-        const a = acc.get(nn.key);
+        const a = acc.get(info.key);
         if (a === undefined) {
-            acc.set(nn.key, { shape: t.shape.slice(), dtype: t.dtype, count: 1, kind, layer, expert });
+            acc.set(info.key, { shape: t.shape.slice(), dtype: t.dtype, count: 1, kind, layer, expert });
         }
         else {
             a.count++;
@@ -48861,9 +48932,8 @@ function countParams(tensors, quant) {
     let bytes = 0;
     let routed = 0;
     let buffers = 0;
-    const ix = tensorIndex(tensors);
-    for (let i = 0; i < tensors.length; i++) {
-        const t = tensors[i];
+    for (const info of tensorIndex(tensors).infos) {
+        const t = info.t;
         const b = t.end - t.begin;
         if (Number.isFinite(b) && b > 0) {
             bytes += b;
@@ -48874,7 +48944,7 @@ function countParams(tensors, quant) {
         }
         if (t.shape.length === 0)
             continue;
-        const cls = ix.classes[i];
+        const cls = info.cls;
         if (QUANT_KINDS.has(cls.kind))
             continue;
         const v = logicalParams(t, cls, format);
@@ -48953,6 +49023,101 @@ const MIXER_OF = {
     linear_attention: "linear_attention",
     conv: "conv",
 };
+// The per-tensor loops of featuresFromTensors live in small functions of their own: a long loop
+// inside that large function had V8 compile the whole of it on the stack (OSR) and throw the code
+// away again at the next code path the loop had not reached yet, once per model.
+/** The tensors outside the towers; the tower kinds seen go into `towers`. */
+function withoutTowers(all, towers) {
+    const infos = [];
+    for (const info of all) {
+        const cls = info.cls;
+        if (TOWER_KINDS.has(cls.kind)) {
+            towers.add(cls.kind);
+            continue;
+        }
+        infos.push(info);
+    }
+    return infos;
+}
+/** Layer indices per layer stack. */
+function layersByStack(infos) {
+    const stackLayers = new Map();
+    for (const i of infos) {
+        if (i.stack === null || i.layer === null)
+            continue;
+        let s = stackLayers.get(i.stack);
+        if (!s)
+            stackLayers.set(i.stack, (s = new Set()));
+        s.add(i.layer);
+    }
+    return stackLayers;
+}
+/** The tensors of each layer of `stack`, and the tensors outside every stack. */
+function splitByLayer(infos, stack) {
+    const perLayer = new Map();
+    const nonLayer = [];
+    for (const i of infos) {
+        if (i.stack === stack && i.layer !== null) {
+            let a = perLayer.get(i.layer);
+            if (!a)
+                perLayer.set(i.layer, (a = []));
+            a.push(i);
+        }
+        else if (i.stack === null)
+            nonLayer.push(i);
+    }
+    return { perLayer, nonLayer };
+}
+/** A layer's mixer ("attention", "mla", ... or "none") and FFN ("dense", "moe" or "none"). */
+function layerRoles(arr) {
+    let mixer = "none";
+    let ffn = "none";
+    for (const i of arr) {
+        const mx = MIXER_OF[i.cls.kind];
+        if (mx && (mixer === "none" || mx === "mla"))
+            mixer = mx;
+        if (i.cls.kind === "expert")
+            ffn = "moe";
+        else if (ffn === "none" && isDenseFfn(i.cls.kind))
+            ffn = "dense";
+        else if (ffn === "none" && i.cls.kind === "shared_expert")
+            ffn = "dense";
+    }
+    return [mixer, ffn];
+}
+/** The dense FFN roles present (of dense FFNs, and of routed and shared experts). */
+function ffnRolesOf(main) {
+    const ffnRoles = new Set();
+    for (const i of main) {
+        if (isDenseFfn(i.cls.kind))
+            ffnRoles.add(i.cls.kind);
+        else if ((i.cls.kind === "expert" || i.cls.kind === "shared_expert") && isDenseFfn(i.cls.role))
+            ffnRoles.add(i.cls.role);
+    }
+    return ffnRoles;
+}
+/**
+ * Keys whose shape differs from layer to layer (same expert index): key -> expert index or -1 ->
+ * first shape, compared in place, no strings built per tensor.
+ */
+function varyingShapeKeys(infos) {
+    const firstShape = new Map();
+    const varying = new Set();
+    for (const i of infos) {
+        if (i.layer === null)
+            continue;
+        let byExpert = firstShape.get(i.key);
+        if (byExpert === undefined)
+            firstShape.set(i.key, (byExpert = new Map()));
+        const e = i.expert ?? -1;
+        const prev = byExpert.get(e);
+        if (prev === undefined)
+            byExpert.set(e, i.t.shape);
+        else if (!sameDims(prev, i.t.shape))
+            varying.add(i.key);
+    }
+    return varying;
+}
 /**
  * What the tensors reveal on their own (plus the config's head counts when given in `hint`, used
  * only to derive and check head_dim / KV grouping). Fields that tensors cannot decide are left out.
@@ -48967,20 +49132,8 @@ function featuresFromTensors(tensors, signature, hint = {}) {
     if (format.format !== "unknown")
         features.weightFormat = format.format;
     // ---- per-tensor info (classification cached per abstract key)
-    const infos = [];
     const towers = new Set();
-    const ix = tensorIndex(tensors);
-    for (let i = 0; i < tensors.length; i++) {
-        const t = tensors[i];
-        const nn = ix.names[i];
-        const cls = ix.classes[i];
-        if (TOWER_KINDS.has(cls.kind)) {
-            towers.add(cls.kind);
-            continue;
-        }
-        const [stack, rel] = keySplit(ix, nn);
-        infos.push({ t, key: nn.key, layer: nn.layer, expert: nn.expert, cls, stack, rel });
-    }
+    const infos = withoutTowers(tensorIndex(tensors).infos, towers);
     const modality = [];
     if (towers.has("audio"))
         modality.push("audio");
@@ -48989,15 +49142,7 @@ function featuresFromTensors(tensors, signature, hint = {}) {
     if (tensors.length > 0)
         features.modality = modality;
     // ---- stacks and the main stack
-    const stackLayers = new Map();
-    for (const i of infos) {
-        if (i.stack === null || i.layer === null)
-            continue;
-        let s = stackLayers.get(i.stack);
-        if (!s)
-            stackLayers.set(i.stack, (s = new Set()));
-        s.add(i.layer);
-    }
+    const stackLayers = layersByStack(infos);
     const stacks = {};
     for (const [k, v] of stackLayers)
         stacks[k] = v.size;
@@ -49022,18 +49167,7 @@ function featuresFromTensors(tensors, signature, hint = {}) {
         }
     }
     // ---- per layer of the main stack
-    const perLayer = new Map();
-    const nonLayer = [];
-    for (const i of infos) {
-        if (i.stack === stack && i.layer !== null) {
-            let a = perLayer.get(i.layer);
-            if (!a)
-                perLayer.set(i.layer, (a = []));
-            a.push(i);
-        }
-        else if (i.stack === null)
-            nonLayer.push(i);
-    }
+    const { perLayer, nonLayer } = splitByLayer(infos, stack);
     // `rel` follows from `key`: the regex runs once per distinct key, not once per tensor
     const mtpKey = new Map();
     const isMtpLayer = (arr) => arr.some((i) => {
@@ -49068,19 +49202,7 @@ function featuresFromTensors(tensors, signature, hint = {}) {
     const layerMixers = [];
     const layerFfn = [];
     for (const arr of mainLayers) {
-        let mixer = "none";
-        let ffn = "none";
-        for (const i of arr) {
-            const mx = MIXER_OF[i.cls.kind];
-            if (mx && (mixer === "none" || mx === "mla"))
-                mixer = mx;
-            if (i.cls.kind === "expert")
-                ffn = "moe";
-            else if (ffn === "none" && isDenseFfn(i.cls.kind))
-                ffn = "dense";
-            else if (ffn === "none" && i.cls.kind === "shared_expert")
-                ffn = "dense";
-        }
+        const [mixer, ffn] = layerRoles(arr);
         layerMixers.push(mixer);
         layerFfn.push(ffn);
     }
@@ -49128,13 +49250,7 @@ function featuresFromTensors(tensors, signature, hint = {}) {
     if (hasMla)
         deriveMla(main, hidden, format, hint, features, scale);
     // ---- FFN family, bias, sizes
-    const ffnRoles = new Set();
-    for (const i of main) {
-        if (isDenseFfn(i.cls.kind))
-            ffnRoles.add(i.cls.kind);
-        else if ((i.cls.kind === "expert" || i.cls.kind === "shared_expert") && isDenseFfn(i.cls.role))
-            ffnRoles.add(i.cls.role);
-    }
+    const ffnRoles = ffnRolesOf(main);
     if (ffnRoles.size > 0) {
         features.ffnFamily = ffnRoles.has("ffn_gate") || ffnRoles.has("ffn_gate_up") ? "gated" : "plain";
         if (!quantizerBiases) {
@@ -49198,23 +49314,7 @@ function featuresFromTensors(tensors, signature, hint = {}) {
     if (hasEmbedding && !encoderOnlyNaming && main.length > 0)
         features.tiedEmbeddings = !hasHead;
     // ---- heterogeneous layers: keys whose shape differs from layer to layer (same expert index)
-    // (key -> expert index or -1 -> first shape; compared in place, no strings built per tensor)
-    const firstShape = new Map();
-    const varying = new Set();
-    for (const i of infos) {
-        if (i.layer === null)
-            continue;
-        let byExpert = firstShape.get(i.key);
-        if (byExpert === undefined)
-            firstShape.set(i.key, (byExpert = new Map()));
-        const e = i.expert ?? -1;
-        const prev = byExpert.get(e);
-        if (prev === undefined)
-            byExpert.set(e, i.t.shape);
-        else if (!sameDims(prev, i.t.shape))
-            varying.add(i.key);
-    }
-    const varyingKeys = [...varying].sort();
+    const varyingKeys = [...varyingShapeKeys(infos)].sort();
     if (varyingKeys.length > 0) {
         findings.push({
             severity: "info",
@@ -49917,6 +50017,46 @@ const BOOKKEEPING_LEAVES = new Set([
     "weight_scale_2", "input_scale", "weight_global_scale", "input_global_scale", "weight_zero_point", "weight_shape",
     "SCB", "weight_format", "absmax", "quant_map", "nested_absmax", "nested_quant_map", "W_q", "weight_scales", "weight_g_idx",
 ]);
+function leafSplit(name) {
+    const dot = name.lastIndexOf(".");
+    let leaf = name.slice(dot + 1);
+    const rawLeaf = leaf;
+    let mod = dot < 0 ? "" : name.slice(0, dot);
+    let plain = false;
+    const qs = name.indexOf(".quant_state.");
+    if (qs >= 0) {
+        leaf = "quant_state";
+        mod = name.slice(0, qs);
+    }
+    else if (leaf === "absmax" || leaf === "quant_map" || leaf === "nested_absmax" || leaf === "nested_quant_map") {
+        // bnb: `q_proj.weight.absmax` belongs to module `q_proj`
+        if (mod.endsWith(".weight"))
+            mod = mod.slice(0, -7);
+    }
+    else if (leaf.endsWith("_blocks") || leaf.endsWith("_scales")) {
+        const stem = leaf.slice(0, leaf.lastIndexOf("_"));
+        mod = mod + "." + stem;
+        leaf = leaf.endsWith("_blocks") ? "_blocks" : "_scales";
+    }
+    else
+        plain = true;
+    const moduled = BOOKKEEPING_LEAVES.has(leaf) || leaf === "weight" || leaf === "_blocks" || leaf === "_scales" || leaf === "quant_state";
+    return { leaf, rawLeaf, moduled, plain, mod };
+}
+/**
+ * The leaf split of every tensor of a normalized key is the same (the leaf is the key's last
+ * segment, never a `{L}`/`{E}` one), so it is made once per key; a key whose last segment is a
+ * layer or expert index is split per name.
+ */
+function leafSplitOfKey(key, name, memo) {
+    let ls = memo.get(key);
+    if (ls === undefined) {
+        const last = key.slice(key.lastIndexOf(".") + 1);
+        ls = last === "{L}" || last === "{E}" ? null : leafSplit(key);
+        memo.set(key, ls);
+    }
+    return ls ?? leafSplit(name);
+}
 function scanTensors(tensors) {
     const s = {
         matrixElems: new Map(),
@@ -49925,53 +50065,34 @@ function scanTensors(tensors) {
         scaleDtypes: new Set(),
         leaves: new Set(),
         hidden: null,
-        modules: new Map(),
+        modules: null,
+        tensors,
+        memo: new Map(),
         ggml: new Map(),
         quantStates: new Set(),
     };
     const finalNorms = [];
     const layerNorms = new Map();
     // the name's class (no dtype rule), shared with the other walks over this tensor list
-    const nameClasses = tensorIndex(tensors).nameClasses;
+    const infos = tensorIndex(tensors).infos;
+    const memo = s.memo;
     for (let i = 0; i < tensors.length; i++) {
-        const t = tensors[i];
-        const cls = nameClasses[i];
+        const info = infos[i];
+        const t = info.t;
+        const cls = info.nameCls;
         if (GGML_TYPES.has(t.dtype))
             s.ggml.set(t.dtype, (s.ggml.get(t.dtype) ?? 0) + 1);
-        const dot = t.name.lastIndexOf(".");
-        let leaf = t.name.slice(dot + 1);
-        let mod = dot < 0 ? "" : t.name.slice(0, dot);
-        const qs = t.name.indexOf(".quant_state.");
-        if (qs >= 0) {
-            s.quantStates.add(leaf);
-            leaf = "quant_state";
-            mod = t.name.slice(0, qs);
-        }
-        else if (leaf === "absmax" || leaf === "quant_map" || leaf === "nested_absmax" || leaf === "nested_quant_map") {
-            // bnb: `q_proj.weight.absmax` belongs to module `q_proj`
-            if (mod.endsWith(".weight"))
-                mod = mod.slice(0, -7);
-        }
-        else if (leaf.endsWith("_blocks") || leaf.endsWith("_scales")) {
-            const stem = leaf.slice(0, leaf.lastIndexOf("_"));
-            mod = mod + "." + stem;
-            leaf = leaf.endsWith("_blocks") ? "_blocks" : "_scales";
-        }
+        const { leaf, rawLeaf } = leafSplitOfKey(info.key, t.name, memo);
+        if (leaf === "quant_state")
+            s.quantStates.add(rawLeaf);
         s.leaves.add(leaf);
-        if (!s.byLeaf.has(leaf))
-            s.byLeaf.set(leaf, []);
-        const arr = s.byLeaf.get(leaf);
+        let arr = s.byLeaf.get(leaf);
+        if (arr === undefined)
+            s.byLeaf.set(leaf, (arr = []));
         if (arr.length < 64)
             arr.push(t);
         if (cls.kind === "quant_scale" || SCALE_ONLY_DTYPES.has(t.dtype))
             s.scaleDtypes.add(t.dtype);
-        if (BOOKKEEPING_LEAVES.has(leaf) || leaf === "weight" || leaf === "_blocks" || leaf === "_scales" || leaf === "quant_state") {
-            let m = s.modules.get(mod);
-            if (!m)
-                s.modules.set(mod, (m = new Map()));
-            if (!m.has(leaf))
-                m.set(leaf, t);
-        }
         if ((cls.leaf === "weight" || cls.leaf === "packed") && MATRIX_KINDS.has(cls.kind) && t.shape.length >= 2) {
             let e = 1;
             for (const d of t.shape)
@@ -49996,6 +50117,31 @@ function scanTensors(tensors) {
     }
     return s;
 }
+/** The module map of a scan (module path -> leaf -> first tensor), in tensor order. */
+function moduleMap(s) {
+    if (s.modules)
+        return s.modules;
+    const modules = new Map();
+    for (const info of tensorIndex(s.tensors).infos) {
+        const t = info.t;
+        const ls = leafSplitOfKey(info.key, t.name, s.memo);
+        if (!ls.moduled)
+            continue;
+        const name = t.name;
+        let leaf = ls.leaf;
+        let mod;
+        if (ls.plain)
+            mod = name.length > leaf.length ? name.slice(0, name.length - leaf.length - 1) : "";
+        else
+            ({ leaf, mod } = leafSplit(name));
+        let m = modules.get(mod);
+        if (!m)
+            modules.set(mod, (m = new Map()));
+        if (!m.has(leaf))
+            m.set(leaf, t);
+    }
+    return (s.modules = modules);
+}
 function dominant(m) {
     let best = null;
     let bv = -1;
@@ -50004,10 +50150,12 @@ function dominant(m) {
             [best, bv] = [k, v];
     return best;
 }
-/** Modules that have all the given leaves. */
+/** Modules that have all the given leaves (none when a leaf occurs nowhere: no map is built). */
 function modulesWith(s, ...leaves) {
     const out = [];
-    for (const m of s.modules.values())
+    if (!leaves.every((l) => s.leaves.has(l)))
+        return out;
+    for (const m of moduleMap(s).values())
         if (leaves.every((l) => m.has(l)))
             out.push(m);
     return out;
@@ -50015,7 +50163,9 @@ function modulesWith(s, ...leaves) {
 /** A module whose input dimension is the hidden size (q/k/v/gate/up projections, embeddings). */
 const HIDDEN_INPUT_RE = /(?:^|\.)(?:q_proj|k_proj|v_proj|gate_proj|up_proj|qkv_proj|query_key_value|gate_up_proj|embed_tokens|wq|wk|wv|w1|w3)$/;
 function hiddenInputModule(s, ...leaves) {
-    for (const [name, m] of s.modules)
+    if (!leaves.every((l) => s.leaves.has(l)))
+        return null;
+    for (const [name, m] of moduleMap(s))
         if (HIDDEN_INPUT_RE.test(name) && leaves.every((l) => m.has(l)))
             return m;
     return null;
@@ -50040,6 +50190,8 @@ function blockEdge(dim, sdim) {
 /** Most common block edge (out/scale rows, in/scale cols) over FP8 weights and their block scales. */
 function blockFromShapes(pairs, scaleLeaf) {
     const votes = new Map();
+    let [lo, li, lso, lsi] = [-1, -1, -1, -1];
+    let lk = null;
     for (const m of pairs) {
         const w = m.get("weight");
         const sc = m.get(scaleLeaf);
@@ -50049,12 +50201,15 @@ function blockFromShapes(pairs, scaleLeaf) {
         const [so, si] = sc.shape;
         if (so <= 1 || si <= 1)
             continue;
-        const b0 = blockEdge(o, so);
-        const b1 = blockEdge(i, si);
-        if (b0 !== null && b1 !== null) {
-            const k = `${b0}x${b1}`;
-            votes.set(k, (votes.get(k) ?? 0) + 1);
+        // consecutive modules mostly have the same shapes: the vote key is made once per run of them
+        if (o !== lo || i !== li || so !== lso || si !== lsi) {
+            [lo, li, lso, lsi] = [o, i, so, si];
+            const b0 = blockEdge(o, so);
+            const b1 = blockEdge(i, si);
+            lk = b0 !== null && b1 !== null ? `${b0}x${b1}` : null;
         }
+        if (lk !== null)
+            votes.set(lk, (votes.get(lk) ?? 0) + 1);
     }
     const best = dominant(votes);
     return best ? best.split("x").map(Number) : null;
@@ -67761,6 +67916,9 @@ class FetchLayer {
     scopes = new Map();
     /** After a 429 with a wait, every request holds off until then (the limit is per client). */
     pausedUntil = 0;
+    /** Requests started and not yet settled (retries and waits included). */
+    busy = 0;
+    idleWaiters = [];
     constructor(options = {}) {
         this.transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport;
         this.opts = {
@@ -67814,7 +67972,32 @@ class FetchLayer {
             this.counters(scope)[field] += n;
     }
     /** One HTTP exchange with retries; returns the whole (capped) body. */
+    /**
+     * Resolves once requests have run and none is left (checked a turn of the event loop after the
+     * last one settles, so that a chain that starts its next request at once is not taken for idle).
+     */
+    afterBusy() {
+        return new Promise((resolve) => this.idleWaiters.push(resolve));
+    }
     async request(url, ro = {}) {
+        this.busy++;
+        try {
+            return await this.requestRetrying(url, ro);
+        }
+        finally {
+            if (--this.busy === 0 && this.idleWaiters.length > 0) {
+                setImmediate(() => {
+                    if (this.busy !== 0)
+                        return;
+                    const waiters = this.idleWaiters;
+                    this.idleWaiters = [];
+                    for (const w of waiters)
+                        w();
+                });
+            }
+        }
+    }
+    async requestRetrying(url, ro) {
         const { retries } = this.opts;
         let attempt = 0;
         for (;;) {
@@ -70958,8 +71141,56 @@ class DiskCache {
     made = new Map();
     /** Repo folder -> the commit shas this run used (read or written). */
     used = new Map();
+    /**
+     * Entries written while writes are held (holdWrites): entry path -> bytes, or how to make them
+     * (a pack is encoded only when written). Reads see them.
+     */
+    held = null;
+    /** Held entries being written (releaseWrites). */
+    releasing = Promise.resolve();
     constructor(dir) {
         this.dir = dir;
+    }
+    /**
+     * Keep writes in memory until releaseWrites. A cold check holds them while its requests are in
+     * flight, when both cores are busy reading and parsing, and writes them once the network is
+     * done, while the last models are still being built. Reads of held entries are served from memory.
+     */
+    holdWrites() {
+        if (this.dir)
+            this.held ??= new Map();
+    }
+    /**
+     * Write the held entries, and write at once from now on. Resolves when every held entry is
+     * written, also when another call started the writing. Never throws (as put).
+     */
+    releaseWrites() {
+        const held = this.held;
+        this.held = null;
+        if (held && held.size > 0) {
+            const all = [...held];
+            let next = 0;
+            const writer = async () => {
+                while (next < all.length) {
+                    const [p, data] = all[next++];
+                    await this.writeEntry(p, typeof data === "function" ? data() : data);
+                }
+            };
+            const before = this.releasing;
+            this.releasing = Promise.all([before, writer(), writer(), writer(), writer()]).then(() => undefined);
+        }
+        return this.releasing;
+    }
+    heldEntry(repo, sha, file, kind) {
+        if (!this.held)
+            return null;
+        const p = this.entryPath(repo, sha, file, kind);
+        let data = this.held.get(p);
+        if (data === undefined)
+            return null;
+        if (typeof data === "function")
+            this.held.set(p, (data = data()));
+        return data;
     }
     repoKey(repo) {
         return repo.replace(/[^A-Za-z0-9._-]+/g, "__");
@@ -71018,6 +71249,11 @@ class DiskCache {
     async get(repo, sha, file, kind) {
         if (!this.dir || !DiskCache.isCacheableRevision(sha))
             return null;
+        const held = this.heldEntry(repo, sha, file, kind);
+        if (held) {
+            this.hits++;
+            return held;
+        }
         try {
             const buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, file, kind));
             this.hits++;
@@ -71035,6 +71271,9 @@ class DiskCache {
     async getPack(repo, sha, name) {
         if (!this.dir || !DiskCache.isCacheableRevision(sha))
             return null;
+        const held = this.heldEntry(repo, sha, name, "pack");
+        if (held)
+            return decodePack(held);
         let buf;
         try {
             buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, name, "pack"));
@@ -71046,12 +71285,24 @@ class DiskCache {
     }
     /** Write a pack (replacing any previous one). */
     async putPack(repo, sha, name, entries) {
+        if (this.held && this.dir && DiskCache.isCacheableRevision(sha)) {
+            const own = new Map(entries);
+            this.held.set(this.entryPath(repo, sha, name, "pack"), () => encodePack(own));
+            return;
+        }
         await this.put(repo, sha, name, "pack", encodePack(entries));
     }
     async put(repo, sha, file, kind, data) {
         if (!this.dir || !DiskCache.isCacheableRevision(sha))
             return;
         const p = this.entryPath(repo, sha, file, kind);
+        // held: a copy (the caller may hand the bytes on, e.g. transfer them to a worker thread)
+        if (this.held)
+            this.held.set(p, data.slice());
+        else
+            await this.writeEntry(p, data);
+    }
+    async writeEntry(p, data) {
         try {
             const dir = external_node_path_default().dirname(p);
             let made = this.made.get(dir);
@@ -84757,48 +85008,15 @@ const MTP_REL = /\.\{L\}\.(?:.*\.)?(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/;
 function buildView(model, tensors, norm, wf, format) {
     // The normalized names and classes (classifyRecord of each key and dtype) the fingerprint build
     // already made for this very list: tensorIndex is memoized by the array.
-    const tix = tensorIndex(tensors);
-    const out = new Array(tensors.length);
+    const out = tensorIndex(tensors).infos;
     const stacks = new Map();
-    // Module ids: one per module path (the name before its last dot; "" and names without a dot are
-    // the root, 0). Consecutive tensors mostly share their module (weight + bias, weight + scale).
-    const modIds = new Map([["", 0]]);
-    let lastPath = "";
-    let lastDot = -1;
-    let lastId = 0;
-    for (let i = 0; i < tensors.length; i++) {
-        const t = tensors[i];
-        const cls = tix.classes[i];
-        const name = t.name;
-        const dot = name.lastIndexOf(".");
-        let mod;
-        if (dot < 0) {
-            mod = 0;
-        }
-        else if (dot === lastDot && name.startsWith(lastPath)) {
-            mod = lastId;
-        }
-        else {
-            const path = name.slice(0, dot);
-            let id = modIds.get(path);
-            if (id === undefined)
-                modIds.set(path, (id = modIds.size));
-            mod = id;
-            lastPath = path;
-            lastDot = dot;
-            lastId = id;
-        }
-        const leaf = dot < 0 ? name : name.slice(dot + 1);
-        const nn = tix.names[i];
-        const tower = TOWER_KINDS.has(cls.kind) || TOWER_KINDS.has(cls.role);
-        const stack = keySplit(tix, nn)[0];
-        if (stack !== null && !tower) {
-            let s = stacks.get(stack);
+    for (const v of out) {
+        if (v.stack !== null && !v.tower) {
+            let s = stacks.get(v.stack);
             if (!s)
-                stacks.set(stack, (s = new Set()));
-            s.add(nn.layer);
+                stacks.set(v.stack, (s = new Set()));
+            s.add(v.layer);
         }
-        out[i] = { t, key: nn.key, layer: nn.layer, expert: nn.expert, cls, stack, tower, mod, leaf };
     }
     // main stack: the decoder of an encoder-decoder model, else the largest non-MTP stack
     const isMtpStack = (s) => s.split(".").includes("mtp");
@@ -85522,17 +85740,7 @@ function checkDtypes(view) {
     const out = [];
     // ---- unknown dtypes
     if (view.format === "safetensors" || view.format === "gguf") {
-        const unknown = new Map();
-        for (const v of view.tensors) {
-            const d = v.t.dtype;
-            if (isKnownDtype(d) || (view.format === "gguf" && isGgmlQuantType(d)))
-                continue;
-            let a = unknown.get(d);
-            if (!a)
-                unknown.set(d, (a = []));
-            a.push(v);
-        }
-        for (const [d, vs] of unknown) {
+        for (const [d, vs] of unknownDtypes(view)) {
             out.push(codes_finding("dtype_unknown", `dtype ${JSON.stringify(d)} is not a safetensors dtype: ${vs.length} tensor(s), e.g. ${listSome(vs, 3, (v) => v.t.name)}`, {
                 tensor: vs[0].t.name,
                 file: vs[0].t.file,
@@ -85544,20 +85752,44 @@ function checkDtypes(view) {
     const storage = view.wf?.storageDtype ?? null;
     const allowed = new Set([hp, storage].filter((d) => d !== null && FLOATS.has(d)));
     if (allowed.size > 0) {
-        const viol = new Violations();
         const label = [...allowed].sort().join(" / ");
-        for (const v of view.tensors) {
-            if (v.tower || !FLOATS.has(v.t.dtype) || allowed.has(v.t.dtype))
-                continue;
-            if (!dtypes_MATRIX_KINDS.has(v.cls.kind) || v.cls.leaf === "bias" || v.cls.leaf === "quant" || v.t.shape.length < 2)
-                continue;
-            viol.add("dtype_stray_matrix", v, `matrix stored as ${v.t.dtype} while the model's matrices are ${label}${hp ? ` (config torch_dtype ${view.norm?.dtype})` : ""}`);
-        }
-        out.push(...viol.findings());
+        out.push(...strayMatrices(view, allowed, `while the model's matrices are ${label}${hp ? ` (config torch_dtype ${view.norm?.dtype})` : ""}`));
     }
     if (view.format !== "safetensors")
         return out;
     // ---- weights and their scales, per module
+    const { mods, seen } = modulesOf(view);
+    out.push(...checkModules(view, mods, seen));
+    return out;
+}
+// The per-tensor and per-module loops live in functions of their own: a long loop inside the large
+// checkDtypes had V8 compile all of it on the stack and throw it away again, once per model.
+function unknownDtypes(view) {
+    const unknown = new Map();
+    for (const v of view.tensors) {
+        const d = v.t.dtype;
+        if (isKnownDtype(d) || (view.format === "gguf" && isGgmlQuantType(d)))
+            continue;
+        let a = unknown.get(d);
+        if (!a)
+            unknown.set(d, (a = []));
+        a.push(v);
+    }
+    return unknown;
+}
+function strayMatrices(view, allowed, why) {
+    const viol = new Violations();
+    for (const v of view.tensors) {
+        if (v.tower || !FLOATS.has(v.t.dtype) || allowed.has(v.t.dtype))
+            continue;
+        if (!dtypes_MATRIX_KINDS.has(v.cls.kind) || v.cls.leaf === "bias" || v.cls.leaf === "quant" || v.t.shape.length < 2)
+            continue;
+        viol.add("dtype_stray_matrix", v, `matrix stored as ${v.t.dtype} ${why}`);
+    }
+    return viol.findings();
+}
+/** The tracked leaves of every module, and the union of their bits. */
+function modulesOf(view) {
     const mods = new Map();
     let seen = 0;
     for (const v of view.tensors) {
@@ -85577,6 +85809,10 @@ function checkDtypes(view) {
             mod.by.set(bit, v);
         seen |= bit;
     }
+    return { mods, seen };
+}
+/** Weights and their scales, per module: missing, orphaned and mis-shaped scales. */
+function checkModules(view, mods, seen) {
     const fmt = view.wf?.format ?? "";
     const missing = new Violations();
     const orphan = new Violations();
@@ -85668,8 +85904,7 @@ function checkDtypes(view) {
             }
         }
     }
-    out.push(...missing.findings(), ...orphan.findings(), ...shape.findings());
-    return out;
+    return [...missing.findings(), ...orphan.findings(), ...shape.findings()];
 }
 
 ;// CONCATENATED MODULE: ./src/util/format.ts
@@ -89838,7 +90073,7 @@ class Detail {
         const k = FEATURES[i].key;
         const a = this.p[k];
         const b = this.t[k];
-        if (JSON.stringify(a) === JSON.stringify(b))
+        if (a === b || JSON.stringify(a) === JSON.stringify(b))
             return;
         if (i === ARCH)
             this.extra(i, "engine alias");
@@ -90960,6 +91195,10 @@ async function scanZoo(manifest, ctx, opts = {}) {
     // Safetensors models are parsed and built in worker threads (src/workers/pool.ts) so that this
     // thread keeps the network busy; the others (ONNX, GGUF, config-only) are built here.
     const pool = AnalysisPool.start(opts.workers ?? defaultWorkerCount());
+    // Cache writes wait until the network is done (both cores are busy reading and parsing until
+    // then) and go out while the last models are being built.
+    ctx.cache.holdWrites();
+    void ctx.layer.afterBusy().then(() => ctx.cache.releaseWrites());
     try {
         const checked = await limiter_mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
             let ex = null;
@@ -91009,6 +91248,7 @@ async function scanZoo(manifest, ctx, opts = {}) {
     }
     finally {
         await pool?.close();
+        await ctx.cache.releaseWrites();
     }
 }
 function compareOptions(manifest) {
