@@ -119,7 +119,7 @@ export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOp
   // Cache writes wait until the network is done (both cores are busy reading and parsing until
   // then) and go out while the last models are being built.
   ctx.cache.holdWrites();
-  void ctx.layer.afterBusy().then(() => ctx.cache.releaseWrites());
+  const cancelRelease = ctx.layer.afterBusy(() => void ctx.cache.releaseWrites());
   try {
     const checked = await mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
       let ex: Extras | null = null;
@@ -166,6 +166,7 @@ export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOp
     };
   } finally {
     await pool?.close();
+    cancelRelease();
     await ctx.cache.releaseWrites();
   }
 }

@@ -70,9 +70,15 @@ describe("DiskCache held writes (a cold check writes once the network is done)",
     await c.put("org/m", SHA("a"), "config.json", "file", body);
     await c.putPack("org/m", SHA("a"), "headers", new Map([["model.safetensors", bytes("hdr")]]));
     expect(files(dir)).toEqual([]);
-    // the caller hands its buffer on (a transfer to a worker detaches it): the held copy is unaffected
+    // the caller hands its buffer on (a transfer to a worker detaches it): the held copy is unaffected,
+    // also for a Buffer (whose slice() is a view)
+    const buf = Buffer.alloc(4, 7);
+    await c.put("org/m", SHA("a"), "index.json", "file", buf);
     structuredClone(body.buffer, { transfer: [body.buffer as ArrayBuffer] });
+    structuredClone(buf.buffer, { transfer: [buf.buffer as ArrayBuffer] });
     expect(body.byteLength).toBe(0);
+    expect(buf.byteLength).toBe(0);
+    expect(await c.get("org/m", SHA("a"), "index.json", "file")).toEqual(new Uint8Array([7, 7, 7, 7]));
     expect(await c.get("org/m", SHA("a"), "config.json", "file")).toEqual(bytes("config bytes"));
     expect(await c.getPack("org/m", SHA("a"), "headers")).toEqual(new Map([["model.safetensors", bytes("hdr")]]));
     expect(await new DiskCache(dir).get("org/m", SHA("a"), "config.json", "file")).toBeNull();

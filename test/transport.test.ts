@@ -108,7 +108,14 @@ describe("FetchLayer.afterBusy", () => {
   it("resolves once requests have run and none is left, not between two requests chained one after the other", async () => {
     const layer = new FetchLayer({ concurrency: 2, retries: 0 });
     let idle = false;
-    const done = layer.afterBusy().then(() => (idle = true));
+    let cancelled = false;
+    const done = new Promise<void>((resolve) =>
+      layer.afterBusy(() => {
+        idle = true;
+        resolve();
+      }),
+    );
+    layer.afterBusy(() => (cancelled = true))();
     await new Promise((r) => setTimeout(r, 30));
     expect(idle).toBe(false); // no request yet: not "after busy"
     const chain = (async () => {
@@ -120,6 +127,7 @@ describe("FetchLayer.afterBusy", () => {
     await Promise.all([chain, layer.request(`${base}/bytes`)]);
     await done;
     expect(idle).toBe(true);
+    expect(cancelled).toBe(false); // a cancelled call never comes
   });
 });
 

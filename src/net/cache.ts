@@ -176,8 +176,9 @@ export class DiskCache {
   async put(repo: string, sha: string | null, file: string, kind: CacheKind, data: Uint8Array): Promise<void> {
     if (!this.dir || !DiskCache.isCacheableRevision(sha)) return;
     const p = this.entryPath(repo, sha, file, kind);
-    // held: a copy (the caller may hand the bytes on, e.g. transfer them to a worker thread)
-    if (this.held) this.held.set(p, data.slice());
+    // held: a copy (the caller may hand the bytes on, e.g. transfer them to a worker thread; and
+    // a Buffer's slice() is a view, not a copy)
+    if (this.held) this.held.set(p, new Uint8Array(data));
     else await this.writeEntry(p, data);
   }
 

@@ -184,15 +184,19 @@ export class FetchLayer {
     if (scope) this.counters(scope)[field] += n;
   }
 
-  /** One HTTP exchange with retries; returns the whole (capped) body. */
   /**
-   * Resolves once requests have run and none is left (checked a turn of the event loop after the
-   * last one settles, so that a chain that starts its next request at once is not taken for idle).
+   * Calls `cb` once, when requests have run and none is left (checked a turn of the event loop
+   * after the last one settles, so that a chain that starts its next request at once is not taken
+   * for idle). Returns a function that cancels the call.
    */
-  afterBusy(): Promise<void> {
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  afterBusy(cb: () => void): () => void {
+    this.idleWaiters.push(cb);
+    return () => {
+      this.idleWaiters = this.idleWaiters.filter((w) => w !== cb);
+    };
   }
 
+  /** One HTTP exchange with retries; returns the whole (capped) body. */
   async request(url: string, ro: RequestOptions = {}): Promise<HttpResult> {
     this.busy++;
     try {
