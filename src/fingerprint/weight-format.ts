@@ -346,12 +346,14 @@ const BOOKKEEPING_LEAVES = new Set([
   "SCB", "weight_format", "absmax", "quant_map", "nested_absmax", "nested_quant_map", "W_q", "weight_scales", "weight_g_idx",
 ]);
 
-/** How a tensor name splits into its module and its leaf (moduleOf). */
+/** How a tensor name splits into its module and its leaf (leafSplit). */
 interface LeafSplit {
   /** The leaf the scan files the tensor under. */
   leaf: string;
-  /** The raw last segment, when it differs from `leaf` (quant_state.*: the quant_state member). */
+  /** The raw last segment (for `*.quant_state.*`: the quant_state member). */
   rawLeaf: string;
+  /** A `*.quant_state.*` member (bitsandbytes). */
+  quantState: boolean;
   /** Whether the tensor belongs in the module map. */
   moduled: boolean;
   /** The module is the name before its last dot (no quant_state, bnb or *_blocks rule applied). */
@@ -365,6 +367,7 @@ function leafSplit(name: string): LeafSplit & { mod: string } {
   let mod = dot < 0 ? "" : name.slice(0, dot);
   let plain = false;
   const qs = name.indexOf(".quant_state.");
+  const quantState = qs >= 0;
   if (qs >= 0) {
     leaf = "quant_state";
     mod = name.slice(0, qs);
@@ -377,7 +380,7 @@ function leafSplit(name: string): LeafSplit & { mod: string } {
     leaf = leaf.endsWith("_blocks") ? "_blocks" : "_scales";
   } else plain = true;
   const moduled = BOOKKEEPING_LEAVES.has(leaf) || leaf === "weight" || leaf === "_blocks" || leaf === "_scales" || leaf === "quant_state";
-  return { leaf, rawLeaf, moduled, plain, mod };
+  return { leaf, rawLeaf, quantState, moduled, plain, mod };
 }
 
 /**
@@ -419,8 +422,8 @@ function scanTensors(tensors: readonly TensorRecord[]): Scan {
     const t = info.t;
     const cls = info.nameCls;
     if (GGML_TYPES.has(t.dtype)) s.ggml.set(t.dtype, (s.ggml.get(t.dtype) ?? 0) + 1);
-    const { leaf, rawLeaf } = leafSplitOfKey(info.key, t.name, memo);
-    if (leaf === "quant_state") s.quantStates.add(rawLeaf);
+    const { leaf, rawLeaf, quantState } = leafSplitOfKey(info.key, t.name, memo);
+    if (quantState) s.quantStates.add(rawLeaf);
     s.leaves.add(leaf);
     let arr = s.byLeaf.get(leaf);
     if (arr === undefined) s.byLeaf.set(leaf, (arr = []));
