@@ -14143,7 +14143,7 @@ const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRe
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "c549c3799eeea7a5";
+const BUILD_ID = "67a2702f2bf8fb95";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -19089,6 +19089,7 @@ function leafSplit(name) {
     let mod = dot < 0 ? "" : name.slice(0, dot);
     let plain = false;
     const qs = name.indexOf(".quant_state.");
+    const quantState = qs >= 0;
     if (qs >= 0) {
         leaf = "quant_state";
         mod = name.slice(0, qs);
@@ -19106,7 +19107,7 @@ function leafSplit(name) {
     else
         plain = true;
     const moduled = BOOKKEEPING_LEAVES.has(leaf) || leaf === "weight" || leaf === "_blocks" || leaf === "_scales" || leaf === "quant_state";
-    return { leaf, rawLeaf, moduled, plain, mod };
+    return { leaf, rawLeaf, quantState, moduled, plain, mod };
 }
 /**
  * The leaf split of every tensor of a normalized key is the same (the leaf is the key's last
@@ -19147,8 +19148,8 @@ function scanTensors(tensors) {
         const cls = info.nameCls;
         if (GGML_TYPES.has(t.dtype))
             s.ggml.set(t.dtype, (s.ggml.get(t.dtype) ?? 0) + 1);
-        const { leaf, rawLeaf } = leafSplitOfKey(info.key, t.name, memo);
-        if (leaf === "quant_state")
+        const { leaf, rawLeaf, quantState } = leafSplitOfKey(info.key, t.name, memo);
+        if (quantState)
             s.quantStates.add(rawLeaf);
         s.leaves.add(leaf);
         let arr = s.byLeaf.get(leaf);
@@ -37036,14 +37037,18 @@ class FetchLayer {
         if (scope)
             this.counters(scope)[field] += n;
     }
-    /** One HTTP exchange with retries; returns the whole (capped) body. */
     /**
-     * Resolves once requests have run and none is left (checked a turn of the event loop after the
-     * last one settles, so that a chain that starts its next request at once is not taken for idle).
+     * Calls `cb` once, when requests have run and none is left (checked a turn of the event loop
+     * after the last one settles, so that a chain that starts its next request at once is not taken
+     * for idle). Returns a function that cancels the call.
      */
-    afterBusy() {
-        return new Promise((resolve) => this.idleWaiters.push(resolve));
+    afterBusy(cb) {
+        this.idleWaiters.push(cb);
+        return () => {
+            this.idleWaiters = this.idleWaiters.filter((w) => w !== cb);
+        };
     }
+    /** One HTTP exchange with retries; returns the whole (capped) body. */
     async request(url, ro = {}) {
         this.busy++;
         try {
@@ -40361,9 +40366,10 @@ class DiskCache {
         if (!this.dir || !DiskCache.isCacheableRevision(sha))
             return;
         const p = this.entryPath(repo, sha, file, kind);
-        // held: a copy (the caller may hand the bytes on, e.g. transfer them to a worker thread)
+        // held: a copy (the caller may hand the bytes on, e.g. transfer them to a worker thread; and
+        // a Buffer's slice() is a view, not a copy)
         if (this.held)
-            this.held.set(p, data.slice());
+            this.held.set(p, new Uint8Array(data));
         else
             await this.writeEntry(p, data);
     }
@@ -58982,7 +58988,7 @@ async function scanZoo(manifest, ctx, opts = {}) {
     // Cache writes wait until the network is done (both cores are busy reading and parsing until
     // then) and go out while the last models are being built.
     ctx.cache.holdWrites();
-    void ctx.layer.afterBusy().then(() => ctx.cache.releaseWrites());
+    const cancelRelease = ctx.layer.afterBusy(() => void ctx.cache.releaseWrites());
     try {
         const checked = await mapLimit(specs, Math.max(1, opts.modelConcurrency ?? specs.length), async (spec) => {
             let ex = null;
@@ -59032,6 +59038,7 @@ async function scanZoo(manifest, ctx, opts = {}) {
     }
     finally {
         await pool?.close();
+        cancelRelease();
         await ctx.cache.releaseWrites();
     }
 }
