@@ -65,6 +65,11 @@ const { values: argv } = parseArgs({
     exclude: { type: "string", default: "" },
     "allpairs-count": { type: "string", default: "1000" },
     "skip-baselines": { type: "boolean", default: false },
+    /**
+     * Runs of the cold check, the cold fetch stage and the all-at-once baseline, interleaved; the
+     * table and the targets use each one's median run (the machine's speed moves within minutes).
+     */
+    repeat: { type: "string", default: "3" },
     out: { type: "string", default: path.join(HERE, "results.json") },
     keep: { type: "boolean", default: false },
     /** Write a V8 CPU profile of each phase process into this folder. */
@@ -82,6 +87,7 @@ const modelConcurrency = argv["model-concurrency"] ? Number(argv["model-concurre
 const prModel = argv["pr-model"] as string;
 const slowLatencyMs = Number(argv["slow-latency-ms"]);
 const allpairsCount = Number(argv["allpairs-count"]);
+const repeat = Math.max(1, Math.floor(Number(argv.repeat)));
 
 if (!hasCorpus) {
   console.error(
@@ -273,20 +279,22 @@ async function main(): Promise<void> {
       phase(name, { kind: "standin", hubUrl: url, models, cacheDir, concurrency, modelConcurrency, codeId, out: path.join(work, `${name}.json`), ...extra });
 
     console.log(`phases (machine: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} before the first phase):`);
-    const cold = await standin("cold", { fingerprintsOut: fpFile });
+    const cold1 = await standin("cold", { fingerprintsOut: fpFile });
     const warm = await standin("warm");
     const warmReparse = await standin("warm-reparse", { codeId: null });
     const commit = await hub.call({ cmd: "commit", repo: prModel });
     const pr = await standin("pr");
-    const fetchStage = await phase("cold-fetch-stage", {
-      kind: "fetch",
-      hubUrl: url,
-      models,
-      cacheDir: path.join(work, "cache-fetch"),
-      concurrency,
-      modelConcurrency,
-      out: path.join(work, "fetch.json"),
-    });
+    const fetchPhase = (name: string, n: number): Promise<PhaseRecord> =>
+      phase(name, {
+        kind: "fetch",
+        hubUrl: url,
+        models,
+        cacheDir: path.join(work, `cache-fetch-${n}`),
+        concurrency,
+        modelConcurrency,
+        out: path.join(work, `fetch-${n}.json`),
+      });
+    const fetch1 = await fetchPhase("cold-fetch-stage", 1);
     // The same fetch stage where the network, not the CPU, is the bottleneck: how close the
     // scheduling gets to requests / concurrency x latency when nothing else limits it.
     let slow: PhaseRecord | null = null;
@@ -307,10 +315,35 @@ async function main(): Promise<void> {
       }
     }
     let seq: PhaseRecord | null = null;
-    let all: PhaseRecord | null = null;
+    const allPhase = (name: string, n: number): Promise<PhaseRecord> =>
+      phase(name, { kind: "baseline", mode: "concurrent", hubUrl: url, models, out: path.join(work, `all-${n}.json`) });
+    const colds = [cold1];
+    const fetches = [fetch1];
+    const alls: PhaseRecord[] = [];
     if (!argv["skip-baselines"]) {
       seq = await phase("baseline-sequential", { kind: "baseline", mode: "sequential", hubUrl: url, models, out: path.join(work, "seq.json") });
-      all = await phase("baseline-concurrent", { kind: "baseline", mode: "concurrent", hubUrl: url, models, out: path.join(work, "all.json") });
+      alls.push(await allPhase("baseline-concurrent", 1));
+    }
+    // More runs of the three phases the time targets compare, interleaved (fresh caches each time).
+    for (let n = 2; n <= repeat; n++) {
+      colds.push(await standin(`cold-run${n}`, { cacheDir: path.join(work, `cache-${n}`), out: path.join(work, `cold-${n}.json`) }));
+      fetches.push(await fetchPhase(`cold-fetch-stage-run${n}`, n));
+      if (!argv["skip-baselines"]) alls.push(await allPhase(`baseline-concurrent-run${n}`, n));
+    }
+    /** The run with the median wall time (the lower middle one of an even count). */
+    const median = (rs: readonly PhaseRecord[]): PhaseRecord => [...rs].sort((a, b) => a.client.wallMs - b.client.wallMs)[(rs.length - 1) >> 1]!;
+    const cold = median(colds);
+    const fetchStage = median(fetches);
+    const all: PhaseRecord | null = alls.length > 0 ? median(alls) : null;
+    const brief = (r: PhaseRecord): { wallMs: number; cpuMs: number; hubCpuMs: number; speedProbeMs: number } => ({
+      wallMs: Math.round(r.client.wallMs),
+      cpuMs: Math.round(r.client.cpuMs),
+      hubCpuMs: Math.round(r.server.cpuMs),
+      speedProbeMs: Math.round(r.probeMs),
+    });
+    if (repeat > 1) {
+      const list = (rs: readonly PhaseRecord[], m: PhaseRecord | null): string => `${rs.map((r) => fmtMs(r.client.wallMs)).join(", ")} (median ${m ? fmtMs(m.client.wallMs) : "-"})`;
+      console.log(`  interleaved runs: cold check ${list(colds, cold)}; fetch stage ${list(fetches, fetchStage)}${alls.length ? `; all at once ${list(alls, all)}` : ""}`);
     }
     process.stdout.write(`  allpairs... `);
     const ap = await runPhase({ kind: "allpairs", fingerprints: fpFile, count: allpairsCount, out: path.join(work, "allpairs.json") }, work, "allpairs");
@@ -319,15 +352,15 @@ async function main(): Promise<void> {
     // ---------------------------------------------------------------- correctness
     const problems: string[] = [];
     const baselineErrors: string[] = [];
-    for (const [name, r] of [["cold", cold], ["warm", warm], ["warm-reparse", warmReparse], ["pr", pr], ["cold-fetch-stage", fetchStage], ...(slow ? [["cold-fetch-stage-slow", slow] as const] : [])] as const) {
+    for (const [name, r] of [...colds.map((c) => ["cold", c] as const), ["warm", warm], ["warm-reparse", warmReparse], ["pr", pr], ...fetches.map((f) => ["cold-fetch-stage", f] as const), ...(slow ? [["cold-fetch-stage-slow", slow] as const] : [])] as const) {
       const bad = r.client.models.filter((m) => !m.ok);
       if (bad.length) problems.push(`${name}: ${bad.length} model(s) UNKNOWN: ${bad.map((m) => `${m.model} (${m.error})`).join("; ")}`);
     }
     const expected = new Map(zoo.models.map((m) => [m.id, m.tensorCount]));
-    for (const r of [cold, warm, warmReparse, fetchStage, ...(slow ? [slow] : [])]) {
+    for (const r of [...colds, warm, warmReparse, ...fetches, ...(slow ? [slow] : [])]) {
       for (const m of r.client.models) if (m.ok && m.tensors !== expected.get(m.model)) problems.push(`${r.client.kind}: ${m.model} has ${m.tensors} tensors, the repo ${expected.get(m.model)}`);
     }
-    for (const b of [seq, all]) {
+    for (const b of [seq, ...alls]) {
       if (!b) continue;
       for (const m of b.client.models) {
         if (!m.ok) baselineErrors.push(`${b.client.mode}: ${m.model}: ${m.error}`);
@@ -461,6 +494,12 @@ async function main(): Promise<void> {
         list: zoo.models.map((m) => ({ id: m.id, kind: m.kind, shards: m.shards.length, tensors: m.tensorCount, exactSizes: m.exactSizes })),
       },
       lowerBound: { cold: { ...bound, bytes: boundBytes(bound), latencyBoundMs: latencyBoundMs(bound.requests), wireExchanges: exchanges(bound) }, warm: warmBound, pr: { ...prBound, bytes: boundBytes(prBound), latencyBoundMs: latencyBoundMs(prBound.requests) } },
+      repeats: {
+        rule: `the table and the targets use the median of ${repeat} interleaved run(s) of each of these phases`,
+        cold: colds.map(brief),
+        fetchStage: fetches.map(brief),
+        baselineConcurrent: alls.map(brief),
+      },
       runs: {
         cold: strip(cold),
         warm: strip(warm),
