@@ -106,6 +106,22 @@ describe("DiskCache held writes (a cold check writes once the network is done)",
     expect(await after.get("org/m", SHA("b"), "f0.json", "file")).toEqual(bytes("last"));
   });
 
+  it("past its bound (holdWrites(maxBytes)) everything held is written and later writes go out at once", async () => {
+    const dir = path.join(tmp, "held3");
+    const c = new DiskCache(dir);
+    c.holdWrites(10);
+    await c.put("org/m", SHA("d"), "a.json", "file", bytes("12345"));
+    expect(files(dir)).toEqual([]);
+    await c.putPack("org/m", SHA("d"), "headers", new Map([["x.safetensors", bytes("123456")]])); // 11 bytes held: over
+    // no longer holding: the next write is on disk when put returns
+    await c.put("org/m", SHA("d"), "b.json", "file", bytes("b"));
+    expect(await new DiskCache(dir).get("org/m", SHA("d"), "b.json", "file")).toEqual(bytes("b"));
+    await c.releaseWrites(); // waits for the writing the bound started
+    const after = new DiskCache(dir);
+    expect(await after.get("org/m", SHA("d"), "a.json", "file")).toEqual(bytes("12345"));
+    expect(await after.getPack("org/m", SHA("d"), "headers")).toEqual(new Map([["x.safetensors", bytes("123456")]]));
+  });
+
   it("a cache without a folder holds nothing", async () => {
     const c = new DiskCache(null);
     c.holdWrites();

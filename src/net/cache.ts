@@ -31,6 +31,9 @@ export class DiskCache {
    * (a pack is encoded only when written). Reads see them.
    */
   private held: Map<string, Uint8Array | (() => Uint8Array)> | null = null;
+  /** Bytes held (approximately: a replaced entry still counts) and the most to hold (holdWrites). */
+  private heldBytes = 0;
+  private heldLimit = 0;
   /** Held entries being written (releaseWrites). */
   private releasing: Promise<void> = Promise.resolve();
   constructor(readonly dir: string | null) {}
@@ -40,8 +43,20 @@ export class DiskCache {
    * flight, when both cores are busy reading and parsing, and writes them once the network is
    * done, while the last models are still being built. Reads of held entries are served from memory.
    */
-  holdWrites(): void {
-    if (this.dir) this.held ??= new Map();
+  holdWrites(maxBytes = DiskCache.MAX_HELD_BYTES): void {
+    if (!this.dir || this.held) return;
+    this.held = new Map();
+    this.heldBytes = 0;
+    this.heldLimit = maxBytes;
+  }
+
+  /** Default bound of holdWrites: past it the held entries are written and writes go out at once. */
+  static readonly MAX_HELD_BYTES = 256 * 1024 * 1024;
+
+  /** Count bytes just held; past the bound, write everything now (a large zoo must not hold it all in memory). */
+  private countHeld(bytes: number): void {
+    this.heldBytes += bytes;
+    if (this.heldBytes > this.heldLimit) void this.releaseWrites();
   }
 
   /**
@@ -168,6 +183,9 @@ export class DiskCache {
     if (this.held && this.dir && DiskCache.isCacheableRevision(sha)) {
       const own = new Map(entries);
       this.held.set(this.entryPath(repo, sha, name, "pack"), () => encodePack(own));
+      let bytes = 0;
+      for (const v of own.values()) bytes += v.byteLength;
+      this.countHeld(bytes);
       return;
     }
     await this.put(repo, sha, name, "pack", encodePack(entries));
@@ -178,8 +196,10 @@ export class DiskCache {
     const p = this.entryPath(repo, sha, file, kind);
     // held: a copy (the caller may hand the bytes on, e.g. transfer them to a worker thread; and
     // a Buffer's slice() is a view, not a copy)
-    if (this.held) this.held.set(p, new Uint8Array(data));
-    else await this.writeEntry(p, data);
+    if (this.held) {
+      this.held.set(p, new Uint8Array(data));
+      this.countHeld(data.byteLength);
+    } else await this.writeEntry(p, data);
   }
 
   private async writeEntry(p: string, data: Uint8Array): Promise<void> {
