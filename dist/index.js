@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "04de75d2d194ee60";
+const BUILD_ID = "64ebc55eaaf14ae5";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -71151,6 +71151,9 @@ class DiskCache {
      * (a pack is encoded only when written). Reads see them.
      */
     held = null;
+    /** Bytes held (approximately: a replaced entry still counts) and the most to hold (holdWrites). */
+    heldBytes = 0;
+    heldLimit = 0;
     /** Held entries being written (releaseWrites). */
     releasing = Promise.resolve();
     constructor(dir) {
@@ -71161,9 +71164,20 @@ class DiskCache {
      * flight, when both cores are busy reading and parsing, and writes them once the network is
      * done, while the last models are still being built. Reads of held entries are served from memory.
      */
-    holdWrites() {
-        if (this.dir)
-            this.held ??= new Map();
+    holdWrites(maxBytes = DiskCache.MAX_HELD_BYTES) {
+        if (!this.dir || this.held)
+            return;
+        this.held = new Map();
+        this.heldBytes = 0;
+        this.heldLimit = maxBytes;
+    }
+    /** Default bound of holdWrites: past it the held entries are written and writes go out at once. */
+    static MAX_HELD_BYTES = 256 * 1024 * 1024;
+    /** Count bytes just held; past the bound, write everything now (a large zoo must not hold it all in memory). */
+    countHeld(bytes) {
+        this.heldBytes += bytes;
+        if (this.heldBytes > this.heldLimit)
+            void this.releaseWrites();
     }
     /**
      * Write the held entries, and write at once from now on. Resolves when every held entry is
@@ -71293,6 +71307,10 @@ class DiskCache {
         if (this.held && this.dir && DiskCache.isCacheableRevision(sha)) {
             const own = new Map(entries);
             this.held.set(this.entryPath(repo, sha, name, "pack"), () => encodePack(own));
+            let bytes = 0;
+            for (const v of own.values())
+                bytes += v.byteLength;
+            this.countHeld(bytes);
             return;
         }
         await this.put(repo, sha, name, "pack", encodePack(entries));
@@ -71303,8 +71321,10 @@ class DiskCache {
         const p = this.entryPath(repo, sha, file, kind);
         // held: a copy (the caller may hand the bytes on, e.g. transfer them to a worker thread; and
         // a Buffer's slice() is a view, not a copy)
-        if (this.held)
+        if (this.held) {
             this.held.set(p, new Uint8Array(data));
+            this.countHeld(data.byteLength);
+        }
         else
             await this.writeEntry(p, data);
     }
