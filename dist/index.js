@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "64ebc55eaaf14ae5";
+const BUILD_ID = "ee6547e48cf3d6c3";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -71135,6 +71135,7 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 
 
 
+
 const SHA_RE = /^[0-9a-f]{40}$/;
 const VERSION = "v1";
 const PACK_MAGIC = 0x314b5053; // "SPK1" little-endian
@@ -71187,16 +71188,9 @@ class DiskCache {
         const held = this.held;
         this.held = null;
         if (held && held.size > 0) {
-            const all = [...held];
-            let next = 0;
-            const writer = async () => {
-                while (next < all.length) {
-                    const [p, data] = all[next++];
-                    await this.writeEntry(p, typeof data === "function" ? data() : data);
-                }
-            };
             const before = this.releasing;
-            this.releasing = Promise.all([before, writer(), writer(), writer(), writer()]).then(() => undefined);
+            const writes = limiter_mapLimit([...held], 4, ([p, data]) => this.writeEntry(p, typeof data === "function" ? data() : data));
+            this.releasing = Promise.all([before, writes]).then(() => undefined);
         }
         return this.releasing;
     }

@@ -14143,7 +14143,7 @@ const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRe
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "8fc2b4bb414482a3";
+const BUILD_ID = "ffe1a65021281f58";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -40200,6 +40200,7 @@ const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(im
 
 
 
+
 const SHA_RE = /^[0-9a-f]{40}$/;
 const VERSION = "v1";
 const PACK_MAGIC = 0x314b5053; // "SPK1" little-endian
@@ -40252,16 +40253,9 @@ class DiskCache {
         const held = this.held;
         this.held = null;
         if (held && held.size > 0) {
-            const all = [...held];
-            let next = 0;
-            const writer = async () => {
-                while (next < all.length) {
-                    const [p, data] = all[next++];
-                    await this.writeEntry(p, typeof data === "function" ? data() : data);
-                }
-            };
             const before = this.releasing;
-            this.releasing = Promise.all([before, writer(), writer(), writer(), writer()]).then(() => undefined);
+            const writes = mapLimit([...held], 4, ([p, data]) => this.writeEntry(p, typeof data === "function" ? data() : data));
+            this.releasing = Promise.all([before, writes]).then(() => undefined);
         }
         return this.releasing;
     }

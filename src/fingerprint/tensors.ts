@@ -1385,9 +1385,6 @@ export interface TensorFeatures {
   facts: TensorFacts;
 }
 
-/** A tensor outside the towers, as the feature walks see it. */
-type TInfo = TensorInfo;
-
 const FLOAT_DTYPES: ReadonlySet<string> = new Set(["BF16", "F16", "F32", "F64", "F8_E4M3", "F8_E5M2", "F8_E4M3FNUZ", "F8_E5M2FNUZ"]);
 
 /**
@@ -1450,8 +1447,8 @@ const MIXER_OF: Partial<Record<TensorKind, string>> = {
 // away again at the next code path the loop had not reached yet, once per model.
 
 /** The tensors outside the towers; the tower kinds seen go into `towers`. */
-function withoutTowers(all: readonly TensorInfo[], towers: Set<string>): TInfo[] {
-  const infos: TInfo[] = [];
+function withoutTowers(all: readonly TensorInfo[], towers: Set<string>): TensorInfo[] {
+  const infos: TensorInfo[] = [];
   for (const info of all) {
     const cls = info.cls;
     if (TOWER_KINDS.has(cls.kind)) {
@@ -1464,7 +1461,7 @@ function withoutTowers(all: readonly TensorInfo[], towers: Set<string>): TInfo[]
 }
 
 /** Layer indices per layer stack. */
-function layersByStack(infos: readonly TInfo[]): Map<string, Set<number>> {
+function layersByStack(infos: readonly TensorInfo[]): Map<string, Set<number>> {
   const stackLayers = new Map<string, Set<number>>();
   for (const i of infos) {
     if (i.stack === null || i.layer === null) continue;
@@ -1476,9 +1473,9 @@ function layersByStack(infos: readonly TInfo[]): Map<string, Set<number>> {
 }
 
 /** The tensors of each layer of `stack`, and the tensors outside every stack. */
-function splitByLayer(infos: readonly TInfo[], stack: string | null): { perLayer: Map<number, TInfo[]>; nonLayer: TInfo[] } {
-  const perLayer = new Map<number, TInfo[]>();
-  const nonLayer: TInfo[] = [];
+function splitByLayer(infos: readonly TensorInfo[], stack: string | null): { perLayer: Map<number, TensorInfo[]>; nonLayer: TensorInfo[] } {
+  const perLayer = new Map<number, TensorInfo[]>();
+  const nonLayer: TensorInfo[] = [];
   for (const i of infos) {
     if (i.stack === stack && i.layer !== null) {
       let a = perLayer.get(i.layer);
@@ -1490,7 +1487,7 @@ function splitByLayer(infos: readonly TInfo[], stack: string | null): { perLayer
 }
 
 /** A layer's mixer ("attention", "mla", ... or "none") and FFN ("dense", "moe" or "none"). */
-function layerRoles(arr: readonly TInfo[]): [string, string] {
+function layerRoles(arr: readonly TensorInfo[]): [string, string] {
   let mixer = "none";
   let ffn = "none";
   for (const i of arr) {
@@ -1504,7 +1501,7 @@ function layerRoles(arr: readonly TInfo[]): [string, string] {
 }
 
 /** The dense FFN roles present (of dense FFNs, and of routed and shared experts). */
-function ffnRolesOf(main: readonly TInfo[]): Set<TensorKind> {
+function ffnRolesOf(main: readonly TensorInfo[]): Set<TensorKind> {
   const ffnRoles = new Set<TensorKind>();
   for (const i of main) {
     if (isDenseFfn(i.cls.kind)) ffnRoles.add(i.cls.kind);
@@ -1517,7 +1514,7 @@ function ffnRolesOf(main: readonly TInfo[]): Set<TensorKind> {
  * Keys whose shape differs from layer to layer (same expert index): key -> expert index or -1 ->
  * first shape, compared in place, no strings built per tensor.
  */
-function varyingShapeKeys(infos: readonly TInfo[]): Set<string> {
+function varyingShapeKeys(infos: readonly TensorInfo[]): Set<string> {
   const firstShape = new Map<string, Map<number, readonly number[]>>();
   const varying = new Set<string>();
   for (const i of infos) {
@@ -1584,7 +1581,7 @@ export function featuresFromTensors(
   const { perLayer, nonLayer } = splitByLayer(infos, stack);
   // `rel` follows from `key`: the regex runs once per distinct key, not once per tensor
   const mtpKey = new Map<string, boolean>();
-  const isMtpLayer = (arr: readonly TInfo[]) =>
+  const isMtpLayer = (arr: readonly TensorInfo[]) =>
     arr.some((i) => {
       let v = mtpKey.get(i.key);
       if (v === undefined) mtpKey.set(i.key, (v = /(?:^|\.)(?:eh_proj|enorm|hnorm|shared_head)(?:\.|$)/.test(i.rel)));
@@ -1594,7 +1591,7 @@ export function featuresFromTensors(
   const mainIdx = layerIdx.filter((l) => !isMtpLayer(perLayer.get(l)!));
   const mtpLayers = layerIdx.length - mainIdx.length;
   const mainLayers = mainIdx.map((l) => perLayer.get(l)!);
-  const main: TInfo[] = mainLayers.flat();
+  const main: TensorInfo[] = mainLayers.flat();
   let layers: number | null = null;
   if (mainIdx.length > 0) {
     layers = mainIdx[mainIdx.length - 1]! + 1;
@@ -1647,7 +1644,7 @@ export function featuresFromTensors(
     });
   }
 
-  const biasOf = (pred: (k: TensorKind) => boolean, pool: readonly TInfo[]) =>
+  const biasOf = (pred: (k: TensorKind) => boolean, pool: readonly TensorInfo[]) =>
     pool.some((i) => i.cls.leaf === "bias" && pred(i.cls.kind));
   if (hasStdAttn || hasMla) {
     if (!quantizerBiases) {
@@ -1790,7 +1787,7 @@ function mostCommon(values: readonly number[]): number | null {
   return best;
 }
 
-function deriveHidden(nonLayer: readonly TInfo[], main: readonly TInfo[], format: WeightFormat | null): number | null {
+function deriveHidden(nonLayer: readonly TensorInfo[], main: readonly TensorInfo[], format: WeightFormat | null): number | null {
   const fin = nonLayer.find((i) => i.cls.kind === "final_norm" && i.cls.leaf === "weight" && i.t.shape.length === 1);
   if (fin) return fin.t.shape[0]!;
   const inLayer = mostCommon(
@@ -1805,7 +1802,7 @@ function deriveHidden(nonLayer: readonly TInfo[], main: readonly TInfo[], format
   return null;
 }
 
-function deriveVocab(nonLayer: readonly TInfo[], format: WeightFormat | null): number | null {
+function deriveVocab(nonLayer: readonly TensorInfo[], format: WeightFormat | null): number | null {
   let best: number | null = null;
   for (const i of nonLayer) {
     if (i.cls.kind !== "embedding" || i.t.shape.length !== 2 || i.cls.leaf === "quant") continue;
@@ -1824,8 +1821,8 @@ function deriveVocab(nonLayer: readonly TInfo[], format: WeightFormat | null): n
 
 /** Width of an FFN from its projections (first layer that has them): down's non-hidden dim, else up/gate, else gate_up / 2. */
 function ffnWidth(
-  pool: readonly TInfo[],
-  roleOf: (i: TInfo) => TensorKind,
+  pool: readonly TensorInfo[],
+  roleOf: (i: TensorInfo) => TensorKind,
   hidden: number,
   format: WeightFormat | null,
 ): number | null {
@@ -1850,7 +1847,7 @@ function ffnWidth(
   return null;
 }
 
-function detectQuantizerBiases(main: readonly TInfo[]): boolean {
+function detectQuantizerBiases(main: readonly TensorInfo[]): boolean {
   const packed = new Set<string>();
   const biased = new Set<string>();
   for (const i of main) {
@@ -1865,8 +1862,8 @@ function detectQuantizerBiases(main: readonly TInfo[]): boolean {
 }
 
 /** First tensor of a kind (lowest layer), weight-like leaf. */
-function firstOf(main: readonly TInfo[], kind: TensorKind): TInfo | undefined {
-  let best: TInfo | undefined;
+function firstOf(main: readonly TensorInfo[], kind: TensorKind): TensorInfo | undefined {
+  let best: TensorInfo | undefined;
   for (const i of main) {
     if (i.cls.kind !== kind || (i.cls.leaf !== "weight" && i.cls.leaf !== "packed")) continue;
     if (!best || (i.layer ?? 0) < (best.layer ?? 0)) best = i;
@@ -1874,7 +1871,7 @@ function firstOf(main: readonly TInfo[], kind: TensorKind): TInfo | undefined {
   return best;
 }
 
-function outDim(i: TInfo | undefined, hidden: number | null, format: WeightFormat | null): number | null {
+function outDim(i: TensorInfo | undefined, hidden: number | null, format: WeightFormat | null): number | null {
   if (!i) return null;
   const d = logicalDims(i.t, i.cls, format);
   if (!d || d.length < 2) return null;
@@ -1892,7 +1889,7 @@ function mismatch(findings: Finding[], key: string, tensors: number, config: num
 }
 
 function deriveHeads(
-  main: readonly TInfo[],
+  main: readonly TensorInfo[],
   hidden: number | null,
   format: WeightFormat | null,
   hint: TensorHint,
@@ -1966,7 +1963,7 @@ function deriveHeads(
 }
 
 function deriveMla(
-  main: readonly TInfo[],
+  main: readonly TensorInfo[],
   hidden: number | null,
   format: WeightFormat | null,
   hint: TensorHint,
@@ -2000,7 +1997,7 @@ function deriveMla(
   features.mla = `qk_nope=${nope},qk_rope=${rope},v=${v},q_lora=${qLora ? "yes" : "no"}`;
 }
 
-function deriveExperts(main: readonly TInfo[], hidden: number | null, format: WeightFormat | null, findings: Finding[]): number | null {
+function deriveExperts(main: readonly TensorInfo[], hidden: number | null, format: WeightFormat | null, findings: Finding[]): number | null {
   // distinct expert indices per layer
   const per = new Map<number, Set<number>>();
   for (const i of main) {
@@ -2035,7 +2032,7 @@ function deriveExperts(main: readonly TInfo[], hidden: number | null, format: We
 }
 
 /** In-layer norm module names of a layer, relative to the layer (e.g. "input_layernorm", "layer.0.layer_norm"). */
-function normModules(arr: readonly TInfo[]): string[] {
+function normModules(arr: readonly TensorInfo[]): string[] {
   const out = new Set<string>();
   for (const i of arr) {
     if (i.cls.kind !== "norm") continue;
@@ -2044,7 +2041,7 @@ function normModules(arr: readonly TInfo[]): string[] {
   return [...out].sort();
 }
 
-function placementOfLayer(arr: readonly TInfo[], stack: string | null, hint: TensorHint): NormPlacementResult {
+function placementOfLayer(arr: readonly TensorInfo[], stack: string | null, hint: TensorHint): NormPlacementResult {
   const mods = normModules(arr);
   if (mods.length === 0) return null;
   const hasAttn = arr.some((i) => MIXER_OF[i.cls.kind] !== undefined);
@@ -2086,7 +2083,7 @@ function placementOfLayer(arr: readonly TInfo[], stack: string | null, hint: Ten
 }
 type NormPlacementResult = Features["normPlacement"];
 
-function deriveNormPlacement(mainLayers: readonly (readonly TInfo[])[], stack: string | null, hint: TensorHint): NormPlacementResult {
+function deriveNormPlacement(mainLayers: readonly (readonly TensorInfo[])[], stack: string | null, hint: TensorHint): NormPlacementResult {
   let result: NormPlacementResult = null;
   for (const arr of mainLayers) {
     const p = placementOfLayer(arr, stack, hint);

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { mapLimit } from "./limiter.js";
 
 export type CacheKind = "file" | "st-header" | "range" | "pack" | "analysis";
 
@@ -67,16 +68,9 @@ export class DiskCache {
     const held = this.held;
     this.held = null;
     if (held && held.size > 0) {
-      const all = [...held];
-      let next = 0;
-      const writer = async (): Promise<void> => {
-        while (next < all.length) {
-          const [p, data] = all[next++]!;
-          await this.writeEntry(p, typeof data === "function" ? data() : data);
-        }
-      };
       const before = this.releasing;
-      this.releasing = Promise.all([before, writer(), writer(), writer(), writer()]).then(() => undefined);
+      const writes = mapLimit([...held], 4, ([p, data]) => this.writeEntry(p, typeof data === "function" ? data() : data));
+      this.releasing = Promise.all([before, writes]).then(() => undefined);
     }
     return this.releasing;
   }

@@ -172,6 +172,18 @@ function mulberry32(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Up to `n` bytes of a file from `pos`, by positional reads (fewer only at the end of the file). */
+async function readAt(fh: FileHandle, pos: number, n: number): Promise<Buffer> {
+  const b = Buffer.allocUnsafe(n);
+  let got = 0;
+  while (got < n) {
+    const { bytesRead } = await fh.read(b, got, n - got, pos + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === n ? b : b.subarray(0, got);
+}
+
 type RangeResult = { kind: "none" } | { kind: "range"; start: number; end: number } | { kind: "unsatisfiable" };
 
 /** Single byte range per RFC 9110 (inclusive). Multiple ranges or garbage -> ignored (full body). */
@@ -500,16 +512,7 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
         // headers and other small ranges: one positional read on a kept file
         let buf: Buffer;
         try {
-          buf = await withFile(body.file, async (fh) => {
-            const b = Buffer.allocUnsafe(remaining);
-            let got = 0;
-            while (got < remaining) {
-              const { bytesRead } = await fh.read(b, got, remaining - got, body.start + got);
-              if (bytesRead === 0) break;
-              got += bytesRead;
-            }
-            return got === remaining ? b : b.subarray(0, got);
-          });
+          buf = await withFile(body.file, (fh) => readAt(fh, body.start, remaining));
         } catch {
           res.destroy();
           return;
@@ -1235,16 +1238,9 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
       for (const { path: file, bytes } of list) {
         const fh = await openFile(file, "r");
         try {
-          const n = Math.max(0, Math.min(bytes, (await fh.stat()).size));
-          const buf = Buffer.alloc(n);
-          let got = 0;
-          while (got < n) {
-            const { bytesRead } = await fh.read(buf, got, n - got, got);
-            if (bytesRead === 0) break;
-            got += bytesRead;
-          }
-          prefixes.set(file, buf.subarray(0, got));
-          total += got;
+          const buf = await readAt(fh, 0, Math.max(0, Math.min(bytes, (await fh.stat()).size)));
+          prefixes.set(file, buf);
+          total += buf.length;
         } finally {
           await fh.close();
         }
