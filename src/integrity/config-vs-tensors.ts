@@ -54,171 +54,252 @@ export interface ConfigCheckInput {
   topology: Topology | null;
 }
 
+/** What the per-tensor shape checks read from the config, worked out once per model. */
+interface ShapeCtx {
+  view: ModelView;
+  norm: NonNullable<ModelView["norm"]>;
+  viol: Violations;
+  H: number | null;
+  V: number | null;
+  kvLora: number | null;
+  isMla: boolean;
+  qLora: number | null;
+  nope: number | null;
+  rope: number | null;
+  vHead: number | null;
+  outputGate: boolean;
+  /** Qwen (v1) states intermediate_size as the sum of its two MLP branches. */
+  interScale: number;
+  moeI: number | null;
+  sharedI: number | null;
+  blocks: boolean;
+}
+
 export function checkConfigVsTensors({ view, topology }: ConfigCheckInput): Finding[] {
   const norm = view.norm;
   if (!norm) return [];
   const out: Finding[] = [];
-  const viol = new Violations();
   const t = norm.text;
-  const H = norm.hiddenSize;
-  const V = norm.vocabSize;
   const kvLora = asInt(t["kv_lora_rank"]);
-  const isMla = kvLora !== null && kvLora > 0;
-  const qLora = asInt(t["q_lora_rank"]);
-  const nope = asInt(t["qk_nope_head_dim"]);
-  const rope = asInt(t["qk_rope_head_dim"]);
-  const vHead = asInt(t["v_head_dim"]);
-  const outputGate = asBool(t["attn_output_gate"]) === true;
-  const wf = view.wf;
-  const enc = norm.encoderDecoder;
-  /** Qwen (v1) states intermediate_size as the sum of its two MLP branches. */
-  const interScale = (norm.textModelType ?? "").toLowerCase() === "qwen" ? 0.5 : 1;
-  const moeI = norm.moeIntermediateSize ?? norm.intermediate.value;
   // DeciLM / Nemotron-NAS: per-layer attention groups and FFN multipliers live in block_configs
   const blocks = Array.isArray(norm.raw["block_configs"]) || Array.isArray(t["block_configs"]);
   if (blocks) out.push(finding("cfg_per_layer_blocks", "config.json describes its layers in block_configs: attention and FFN width checks skipped", { key: "block_configs" }));
-  const sharedI =
-    norm.sharedExpertIntermediateSize ??
-    (norm.moeIntermediateSize !== null && norm.numSharedExperts !== null && norm.numSharedExperts > 0 ? norm.moeIntermediateSize * norm.numSharedExperts : null);
-
-  // The tensor being checked, for `expect` (one closure for the loop, not one per tensor).
-  let cur = view.tensors[0] as (typeof view.tensors)[number];
-  let curDims: readonly number[] = [];
-  let curBias = false;
-  /** Checks the current weight against {out, in} (either order) or the current bias against [out]. */
-  const expect = (code: Parameters<Violations["add"]>[0], o: number | null, i: number | null, why: string): void => {
-    if (o === null || i === null || o <= 0 || i <= 0) return;
-    const v = cur;
-    const dims = curDims;
-    if (curBias) {
-      if (dims[dims.length - 1] !== o) viol.add(code, v, `bias has shape ${shapeStr(v.t.shape)} but config gives [${o}] (${why})`);
-    } else if (!matches2d(dims, o, i)) {
-      viol.add(code, v, `shape ${shapeStr(dims)}${dims !== v.t.shape && dims.join() !== v.t.shape.join() ? ` (stored ${v.t.dtype} ${shapeStr(v.t.shape)})` : ""} but config gives [${o}, ${i}] (${why})`);
-    }
+  const c: ShapeCtx = {
+    view,
+    norm,
+    viol: new Violations(),
+    H: norm.hiddenSize,
+    V: norm.vocabSize,
+    kvLora,
+    isMla: kvLora !== null && kvLora > 0,
+    qLora: asInt(t["q_lora_rank"]),
+    nope: asInt(t["qk_nope_head_dim"]),
+    rope: asInt(t["qk_rope_head_dim"]),
+    vHead: asInt(t["v_head_dim"]),
+    outputGate: asBool(t["attn_output_gate"]) === true,
+    interScale: (norm.textModelType ?? "").toLowerCase() === "qwen" ? 0.5 : 1,
+    moeI: norm.moeIntermediateSize ?? norm.intermediate.value,
+    sharedI:
+      norm.sharedExpertIntermediateSize ??
+      (norm.moeIntermediateSize !== null && norm.numSharedExperts !== null && norm.numSharedExperts > 0 ? norm.moeIntermediateSize * norm.numSharedExperts : null),
+    blocks,
   };
-
-  for (const v of view.tensors) {
-    if (v.tower || QUANT_KINDS.has(v.cls.kind) || v.cls.leaf === "buffer") continue;
-    const k = v.cls.kind;
-    const isBias = v.cls.leaf === "bias";
-    if (!isBias && !weightLike(v)) continue;
-    const dims = isBias ? v.t.shape : logicalDims(v.t, v.cls, wf);
-    if (!dims || dims.length === 0) continue;
-    cur = v;
-    curDims = dims;
-    curBias = isBias;
-
-    // ---- embeddings, head, final norm (any stack, outside towers)
-    if (k === "embedding" && !isBias && dims.length === 2 && !SKIP_EMBEDDING.test(v.key)) {
-      if (V !== null && H !== null && (dims[0] !== V || dims[1] !== H)) {
-        viol.add("cfg_embedding_shape", v, `shape ${shapeStr(dims)} but config gives [vocab_size ${V}, hidden_size ${H}]`);
-      }
-      continue;
-    }
-    if (k === "lm_head" && !isBias && dims.length === 2 && HEAD_MODULES.has(moduleName(v.key))) {
-      if (V !== null && H !== null && !matches2d(dims, V, H)) {
-        viol.add("cfg_lm_head_shape", v, `shape ${shapeStr(dims)} but config gives [vocab_size ${V}, hidden_size ${H}]`);
-      }
-      continue;
-    }
-    if (k === "final_norm" && !isBias && dims.length === 1 && v.layer === null) {
-      if (H !== null && dims[0] !== H) viol.add("cfg_hidden_size", v, `shape ${shapeStr(dims)} but hidden_size is ${H}`);
-      continue;
-    }
-    if (v.layer === null || blocks) continue;
-
-    // ---- attention
-    const inMain = v.stack === view.stack;
-    const heads = enc && !inMain ? (enc.encoderHeads ?? at(norm.heads, null)) : at(norm.heads, v.layer);
-    const kv = enc && !inMain ? (enc.encoderHeads ?? at(norm.kvHeads, null)) : (at(norm.kvHeads, v.layer) ?? heads);
-    const hd = norm.headDim ?? (H !== null && heads ? H / heads : null);
-    if (isMla) {
-      const qk = nope !== null && rope !== null ? nope + rope : null;
-      const hds = `heads ${heads} x (qk_nope ${nope} + qk_rope ${rope})`;
-      switch (k) {
-        case "mla_kv_a":
-          expect("cfg_mla_shape", rope !== null ? kvLora + rope : null, H, `kv_lora_rank ${kvLora} + qk_rope_head_dim ${rope} by hidden_size ${H}`);
-          break;
-        case "mla_q_a":
-          expect("cfg_mla_shape", qLora, H, `q_lora_rank ${qLora} by hidden_size ${H}`);
-          break;
-        case "mla_q_b":
-          expect("cfg_mla_shape", heads !== null && qk !== null ? heads * qk : null, qLora, `${hds} by q_lora_rank ${qLora}`);
-          break;
-        case "attn_q":
-          expect("cfg_mla_shape", heads !== null && qk !== null ? heads * qk : null, H, `${hds} by hidden_size ${H}`);
-          break;
-        case "mla_kv_b":
-          expect("cfg_mla_shape", heads !== null && nope !== null && vHead !== null ? heads * (nope + vHead) : null, kvLora, `heads ${heads} x (qk_nope ${nope} + v_head_dim ${vHead}) by kv_lora_rank ${kvLora}`);
-          break;
-        case "attn_o":
-          expect("cfg_mla_shape", H, heads !== null && vHead !== null ? heads * vHead : null, `hidden_size ${H} by heads ${heads} x v_head_dim ${vHead}`);
-          break;
-        case "mla_kv_a_norm":
-          if (!isBias && dims.length === 1 && dims[0] !== kvLora) viol.add("cfg_mla_shape", v, `shape ${shapeStr(dims)} but kv_lora_rank is ${kvLora}`);
-          break;
-        case "mla_q_a_norm":
-          if (!isBias && dims.length === 1 && qLora !== null && dims[0] !== qLora) viol.add("cfg_mla_shape", v, `shape ${shapeStr(dims)} but q_lora_rank is ${qLora}`);
-          break;
-        default:
-          break;
-      }
-    } else if (heads !== null && heads > 0 && hd !== null && Number.isInteger(hd)) {
-      const kvN = kv ?? heads;
-      switch (k) {
-        case "attn_q": {
-          const o = heads * hd;
-          const ok = outputGate && !isBias ? matches2d(dims, 2 * o, H ?? -1) : false;
-          if (!ok) expect("cfg_attention_shape", o, H, `num_attention_heads ${heads} x head_dim ${hd} by hidden_size ${H}`);
-          break;
-        }
-        case "attn_k":
-        case "attn_v":
-          if (kvN > 0) expect("cfg_attention_shape", kvN * hd, H, `num_key_value_heads ${kvN} x head_dim ${hd} by hidden_size ${H}`);
-          break;
-        case "attn_qkv":
-          expect("cfg_attention_shape", (heads + 2 * kvN) * hd, H, `(num_attention_heads ${heads} + 2 x num_key_value_heads ${kvN}) x head_dim ${hd} by hidden_size ${H}`);
-          break;
-        case "attn_o":
-          expect("cfg_attention_shape", H, heads * hd, `hidden_size ${H} by num_attention_heads ${heads} x head_dim ${hd}`);
-          break;
-        default:
-          break;
-      }
-    }
-
-    // ---- FFN widths
-    const role: TensorKind = k === "expert" || k === "shared_expert" ? v.cls.role : k;
-    if (role !== "ffn_gate" && role !== "ffn_up" && role !== "ffn_down" && role !== "ffn_gate_up") continue;
-    let code: "cfg_intermediate_size" | "cfg_moe_intermediate_size" | "cfg_shared_expert_size";
-    let width: number | null;
-    let label: string;
-    if (k === "expert") {
-      code = "cfg_moe_intermediate_size";
-      width = moeI;
-      label = norm.moeIntermediateSize !== null ? `moe_intermediate_size ${moeI}` : `intermediate_size ${moeI}`;
-    } else if (k === "shared_expert") {
-      code = "cfg_shared_expert_size";
-      width = sharedI;
-      label = norm.sharedExpertIntermediateSize !== null ? `shared_expert_intermediate_size ${sharedI}` : `moe_intermediate_size x n_shared_experts = ${sharedI}`;
-    } else {
-      code = "cfg_intermediate_size";
-      const i = enc && !inMain ? (enc.encoderFfn ?? at(norm.intermediate, null)) : at(norm.intermediate, v.layer);
-      width = i !== null ? i * interScale : null;
-      label = interScale !== 1 ? `intermediate_size ${i} / 2 (Qwen v1 states both branches)` : `intermediate_size ${i}`;
-    }
-    if (width === null || !Number.isInteger(width) || width <= 0) continue;
-    if (role === "ffn_down") expect(code, H, width, `hidden_size ${H} by ${label}`);
-    else if (role === "ffn_gate_up") expect(code, 2 * width, H, `2 x ${label} by hidden_size ${H}`);
-    else expect(code, width, H, `${label} by hidden_size ${H}`);
-  }
-  out.push(...viol.findings());
+  // One small function per tensor and per kind of check: V8 optimizes each on its own, and a
+  // model that reaches a branch no earlier model did recompiles only that small function.
+  for (const v of view.tensors) checkTensorShape(c, v);
+  out.push(...c.viol.findings());
 
   out.push(...checkLayers(view));
   out.push(...checkExperts(view));
   out.push(...checkTied(view, topology));
   out.push(...checkTowers(view));
   return out;
+}
+
+/**
+ * Null when the weight's `dims` are {o, i} (either order) or the bias' last dimension is `o` (or a
+ * bound is unknown); else what is wrong, without the reason (the caller adds it).
+ */
+function mismatch(v: TensorView, dims: readonly number[], isBias: boolean, o: number | null, i: number | null): string | null {
+  if (o === null || i === null || o <= 0 || i <= 0) return null;
+  if (isBias) return dims[dims.length - 1] !== o ? `bias has shape ${shapeStr(v.t.shape)} but config gives [${o}]` : null;
+  if (matches2d(dims, o, i)) return null;
+  return `shape ${shapeStr(dims)}${dims !== v.t.shape && dims.join() !== v.t.shape.join() ? ` (stored ${v.t.dtype} ${shapeStr(v.t.shape)})` : ""} but config gives [${o}, ${i}]`;
+}
+
+function checkTensorShape(c: ShapeCtx, v: TensorView): void {
+  if (v.tower || QUANT_KINDS.has(v.cls.kind) || v.cls.leaf === "buffer") return;
+  const k = v.cls.kind;
+  const isBias = v.cls.leaf === "bias";
+  if (!isBias && !weightLike(v)) return;
+  const dims = isBias ? v.t.shape : logicalDims(v.t, v.cls, c.view.wf);
+  if (!dims || dims.length === 0) return;
+  const { H, V, viol } = c;
+
+  // ---- embeddings, head, final norm (any stack, outside towers)
+  if (k === "embedding" && !isBias && dims.length === 2 && !SKIP_EMBEDDING.test(v.key)) {
+    if (V !== null && H !== null && (dims[0] !== V || dims[1] !== H)) {
+      viol.add("cfg_embedding_shape", v, `shape ${shapeStr(dims)} but config gives [vocab_size ${V}, hidden_size ${H}]`);
+    }
+    return;
+  }
+  if (k === "lm_head" && !isBias && dims.length === 2 && HEAD_MODULES.has(moduleName(v.key))) {
+    if (V !== null && H !== null && !matches2d(dims, V, H)) {
+      viol.add("cfg_lm_head_shape", v, `shape ${shapeStr(dims)} but config gives [vocab_size ${V}, hidden_size ${H}]`);
+    }
+    return;
+  }
+  if (k === "final_norm" && !isBias && dims.length === 1 && v.layer === null) {
+    if (H !== null && dims[0] !== H) viol.add("cfg_hidden_size", v, `shape ${shapeStr(dims)} but hidden_size is ${H}`);
+    return;
+  }
+  if (v.layer === null || c.blocks) return;
+
+  const inMain = v.stack === c.view.stack;
+  if (k === "expert" || k === "shared_expert") {
+    const role = v.cls.role;
+    if (role === "ffn_gate" || role === "ffn_up" || role === "ffn_down" || role === "ffn_gate_up") checkFfnWidth(c, v, dims, isBias, k, role, inMain);
+    return;
+  }
+  if (c.isMla) checkMlaShape(c, v, dims, isBias, k, inMain);
+  else checkAttentionShape(c, v, dims, isBias, k, inMain);
+  if (k === "ffn_gate" || k === "ffn_up" || k === "ffn_down" || k === "ffn_gate_up") checkFfnWidth(c, v, dims, isBias, k, k, inMain);
+}
+
+function headsOf(c: ShapeCtx, v: TensorView, inMain: boolean): number | null {
+  const enc = c.norm.encoderDecoder;
+  return enc && !inMain ? (enc.encoderHeads ?? at(c.norm.heads, null)) : at(c.norm.heads, v.layer);
+}
+
+function checkMlaShape(c: ShapeCtx, v: TensorView, dims: readonly number[], isBias: boolean, k: TensorKind, inMain: boolean): void {
+  if (
+    k !== "mla_kv_a" &&
+    k !== "mla_q_a" &&
+    k !== "mla_q_b" &&
+    k !== "attn_q" &&
+    k !== "mla_kv_b" &&
+    k !== "attn_o" &&
+    k !== "mla_kv_a_norm" &&
+    k !== "mla_q_a_norm"
+  ) {
+    return;
+  }
+  const { H, kvLora, qLora, nope, rope, vHead } = c;
+  const heads = headsOf(c, v, inMain);
+  const qk = nope !== null && rope !== null ? nope + rope : null;
+  let o: number | null;
+  let i: number | null;
+  let why: () => string;
+  const hds = () => `heads ${heads} x (qk_nope ${nope} + qk_rope ${rope})`;
+  switch (k) {
+    case "mla_kv_a":
+      o = rope !== null ? kvLora! + rope : null;
+      i = H;
+      why = () => `kv_lora_rank ${kvLora} + qk_rope_head_dim ${rope} by hidden_size ${H}`;
+      break;
+    case "mla_q_a":
+      o = qLora;
+      i = H;
+      why = () => `q_lora_rank ${qLora} by hidden_size ${H}`;
+      break;
+    case "mla_q_b":
+      o = heads !== null && qk !== null ? heads * qk : null;
+      i = qLora;
+      why = () => `${hds()} by q_lora_rank ${qLora}`;
+      break;
+    case "attn_q":
+      o = heads !== null && qk !== null ? heads * qk : null;
+      i = H;
+      why = () => `${hds()} by hidden_size ${H}`;
+      break;
+    case "mla_kv_b":
+      o = heads !== null && nope !== null && vHead !== null ? heads * (nope + vHead) : null;
+      i = kvLora;
+      why = () => `heads ${heads} x (qk_nope ${nope} + v_head_dim ${vHead}) by kv_lora_rank ${kvLora}`;
+      break;
+    case "attn_o":
+      o = H;
+      i = heads !== null && vHead !== null ? heads * vHead : null;
+      why = () => `hidden_size ${H} by heads ${heads} x v_head_dim ${vHead}`;
+      break;
+    case "mla_kv_a_norm":
+      if (!isBias && dims.length === 1 && dims[0] !== kvLora) c.viol.add("cfg_mla_shape", v, `shape ${shapeStr(dims)} but kv_lora_rank is ${kvLora}`);
+      return;
+    default: // mla_q_a_norm
+      if (!isBias && dims.length === 1 && qLora !== null && dims[0] !== qLora) c.viol.add("cfg_mla_shape", v, `shape ${shapeStr(dims)} but q_lora_rank is ${qLora}`);
+      return;
+  }
+  const bad = mismatch(v, dims, isBias, o, i);
+  if (bad !== null) c.viol.add("cfg_mla_shape", v, `${bad} (${why()})`);
+}
+
+function checkAttentionShape(c: ShapeCtx, v: TensorView, dims: readonly number[], isBias: boolean, k: TensorKind, inMain: boolean): void {
+  if (k !== "attn_q" && k !== "attn_k" && k !== "attn_v" && k !== "attn_qkv" && k !== "attn_o") return;
+  const { H, norm } = c;
+  const enc = norm.encoderDecoder;
+  const heads = headsOf(c, v, inMain);
+  const kv = enc && !inMain ? (enc.encoderHeads ?? at(norm.kvHeads, null)) : (at(norm.kvHeads, v.layer) ?? heads);
+  const hd = norm.headDim ?? (H !== null && heads ? H / heads : null);
+  if (!(heads !== null && heads > 0 && hd !== null && Number.isInteger(hd))) return;
+  const kvN = kv ?? heads;
+  let bad: string | null;
+  switch (k) {
+    case "attn_q": {
+      const o = heads * hd;
+      const ok = c.outputGate && !isBias ? matches2d(dims, 2 * o, H ?? -1) : false;
+      if (!ok && (bad = mismatch(v, dims, isBias, o, H)) !== null) {
+        c.viol.add("cfg_attention_shape", v, `${bad} (num_attention_heads ${heads} x head_dim ${hd} by hidden_size ${H})`);
+      }
+      break;
+    }
+    case "attn_k":
+    case "attn_v":
+      if (kvN > 0 && (bad = mismatch(v, dims, isBias, kvN * hd, H)) !== null) {
+        c.viol.add("cfg_attention_shape", v, `${bad} (num_key_value_heads ${kvN} x head_dim ${hd} by hidden_size ${H})`);
+      }
+      break;
+    case "attn_qkv":
+      if ((bad = mismatch(v, dims, isBias, (heads + 2 * kvN) * hd, H)) !== null) {
+        c.viol.add("cfg_attention_shape", v, `${bad} ((num_attention_heads ${heads} + 2 x num_key_value_heads ${kvN}) x head_dim ${hd} by hidden_size ${H})`);
+      }
+      break;
+    default: // attn_o
+      if ((bad = mismatch(v, dims, isBias, H, heads * hd)) !== null) {
+        c.viol.add("cfg_attention_shape", v, `${bad} (hidden_size ${H} by num_attention_heads ${heads} x head_dim ${hd})`);
+      }
+      break;
+  }
+}
+
+// ---- FFN widths
+function checkFfnWidth(c: ShapeCtx, v: TensorView, dims: readonly number[], isBias: boolean, k: TensorKind, role: TensorKind, inMain: boolean): void {
+  const { norm, H } = c;
+  let code: "cfg_intermediate_size" | "cfg_moe_intermediate_size" | "cfg_shared_expert_size";
+  let width: number | null;
+  let i: number | null = null;
+  if (k === "expert") {
+    code = "cfg_moe_intermediate_size";
+    width = c.moeI;
+  } else if (k === "shared_expert") {
+    code = "cfg_shared_expert_size";
+    width = c.sharedI;
+  } else {
+    code = "cfg_intermediate_size";
+    const enc = norm.encoderDecoder;
+    i = enc && !inMain ? (enc.encoderFfn ?? at(norm.intermediate, null)) : at(norm.intermediate, v.layer);
+    width = i !== null ? i * c.interScale : null;
+  }
+  if (width === null || !Number.isInteger(width) || width <= 0) return;
+  const down = role === "ffn_down";
+  const o = down ? H : role === "ffn_gate_up" ? 2 * width : width;
+  const bad = mismatch(v, dims, isBias, o, down ? width : H);
+  if (bad === null) return;
+  let label: string;
+  if (k === "expert") label = norm.moeIntermediateSize !== null ? `moe_intermediate_size ${c.moeI}` : `intermediate_size ${c.moeI}`;
+  else if (k === "shared_expert") label = norm.sharedExpertIntermediateSize !== null ? `shared_expert_intermediate_size ${c.sharedI}` : `moe_intermediate_size x n_shared_experts = ${c.sharedI}`;
+  else label = c.interScale !== 1 ? `intermediate_size ${i} / 2 (Qwen v1 states both branches)` : `intermediate_size ${i}`;
+  const why = down ? `hidden_size ${H} by ${label}` : role === "ffn_gate_up" ? `2 x ${label} by hidden_size ${H}` : `${label} by hidden_size ${H}`;
+  c.viol.add(code, v, `${bad} (${why})`);
 }
 
 function checkLayers(view: ModelView): Finding[] {

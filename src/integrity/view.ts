@@ -37,14 +37,7 @@ export function buildView(model: string, tensors: readonly TensorRecord[], norm:
   // The normalized names and classes (classifyRecord of each key and dtype) the fingerprint build
   // already made for this very list: tensorIndex is memoized by the array.
   const out = tensorIndex(tensors).infos;
-  const stacks = new Map<string, Set<number>>();
-  for (const v of out) {
-    if (v.stack !== null && !v.tower) {
-      let s = stacks.get(v.stack);
-      if (!s) stacks.set(v.stack, (s = new Set()));
-      s.add(v.layer as number);
-    }
-  }
+  const stacks = stacksOf(out);
 
   // main stack: the decoder of an encoder-decoder model, else the largest non-MTP stack
   const isMtpStack = (s: string) => s.split(".").includes("mtp");
@@ -63,29 +56,53 @@ export function buildView(model: string, tensors: readonly TensorRecord[], norm:
       }
     }
   }
-  const layers = new Map<number, TensorView[]>();
-  if (stack !== null) {
-    for (const v of out) {
-      if (v.stack !== stack || v.layer === null || v.tower) continue;
-      let a = layers.get(v.layer);
-      if (!a) layers.set(v.layer, (a = []));
-      a.push(v);
-    }
-  }
+  const layers = stack !== null ? layersOf(out, stack) : new Map<number, TensorView[]>();
   const mainIdx: number[] = [];
   const mtpIdx: number[] = [];
   const mtpKey = new Map<string, boolean>();
-  const isMtpKey = (key: string): boolean => {
-    let v = mtpKey.get(key);
-    if (v === undefined) mtpKey.set(key, (v = MTP_REL.test(key)));
-    return v;
-  };
   for (const l of [...layers.keys()].sort((a, b) => a - b)) {
-    const arr = layers.get(l)!;
-    if (arr.some((v) => isMtpKey(v.key))) mtpIdx.push(l);
+    if (hasMtpKey(layers.get(l)!, mtpKey)) mtpIdx.push(l);
     else mainIdx.push(l);
   }
   return { model, format, tensors: out, norm, wf, stack, layers, mainIdx, mtpIdx, stacks };
+}
+
+// The walks over every tensor are small functions of their own: V8 then optimizes each loop on its
+// own, and a model that takes another branch of buildView does not throw away (and recompile) them.
+
+/** Every non-tower layer stack and the layer indices it has. */
+function stacksOf(out: readonly TensorView[]): Map<string, Set<number>> {
+  const stacks = new Map<string, Set<number>>();
+  for (const v of out) {
+    if (v.stack !== null && !v.tower) {
+      let s = stacks.get(v.stack);
+      if (!s) stacks.set(v.stack, (s = new Set()));
+      s.add(v.layer as number);
+    }
+  }
+  return stacks;
+}
+
+/** The tensors of each layer of `stack`, by layer index. */
+function layersOf(out: readonly TensorView[], stack: string): Map<number, TensorView[]> {
+  const layers = new Map<number, TensorView[]>();
+  for (const v of out) {
+    if (v.stack !== stack || v.layer === null || v.tower) continue;
+    let a = layers.get(v.layer);
+    if (!a) layers.set(v.layer, (a = []));
+    a.push(v);
+  }
+  return layers;
+}
+
+/** True when one of the layer's tensors belongs to an MTP module (memoized per key in `seen`). */
+function hasMtpKey(arr: readonly TensorView[], seen: Map<string, boolean>): boolean {
+  for (const v of arr) {
+    let m = seen.get(v.key);
+    if (m === undefined) seen.set(v.key, (m = MTP_REL.test(v.key)));
+    if (m) return true;
+  }
+  return false;
 }
 
 /** True when `dims`' last two entries are {a, b} in either order (Conv1D / stacked layouts). */
