@@ -1,5 +1,5 @@
 /**
- * The default transport (src/net/transport.ts: node:http with keep-alive) against a real server on
+ * The default transport (src/net/transport.ts: undici dispatch over keep-alive connections) against a real server on
  * 127.0.0.1: what it sends, what it leaves to the fetch layer (redirects), connection reuse, and
  * how a body ends (complete, aborted, cut). The fetch layer's retries, timeouts and caps over it are
  * covered by test/faults.test.ts and test/perf-network.test.ts, which use this transport.
@@ -8,7 +8,7 @@ import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FetchLayer } from "../src/net/fetch.js";
-import { nodeTransport, type Exchange } from "../src/net/transport.js";
+import { undiciTransport, type Exchange } from "../src/net/transport.js";
 
 let server: http.Server;
 let base = "";
@@ -57,10 +57,10 @@ async function readAll(ex: Exchange): Promise<Buffer> {
 
 const init = (signal = new AbortController().signal) => ({ method: "GET", headers: { "user-agent": "standin-test" }, signal });
 
-describe("node transport", () => {
+describe("default transport (undici)", () => {
   it("returns status, headers and the whole body in chunks; sends only the headers asked for (no Accept-Encoding)", async () => {
     seen.length = 0;
-    const ex = await nodeTransport(`${base}/bytes`, init());
+    const ex = await undiciTransport(`${base}/bytes`, init());
     expect(ex.status).toBe(200);
     expect(ex.headers.get("x-answer")).toBe("42");
     expect(ex.url).toBe(`${base}/bytes`);
@@ -70,7 +70,7 @@ describe("node transport", () => {
   });
 
   it("does not follow redirects (the fetch layer does, hop by hop), and the fetch layer over it does", async () => {
-    const ex = await nodeTransport(`${base}/redirect`, init());
+    const ex = await undiciTransport(`${base}/redirect`, init());
     expect(ex.status).toBe(302);
     expect(ex.headers.get("location")).toBe("/bytes");
     await ex.cancel();
@@ -83,19 +83,38 @@ describe("node transport", () => {
 
   it("reuses one keep-alive connection for requests in sequence", async () => {
     seen.length = 0;
-    for (let i = 0; i < 3; i++) await readAll(await nodeTransport(`${base}/bytes`, init()));
+    for (let i = 0; i < 3; i++) await readAll(await undiciTransport(`${base}/bytes`, init()));
     expect(seen).toHaveLength(3);
     expect(new Set(seen.map((s) => s.socket)).size).toBe(1);
   });
 
+  it("runs concurrent requests on connections of their own, then reuses them (no new connection per request)", async () => {
+    seen.length = 0;
+    await Promise.all([0, 1, 2].map(async () => readAll(await undiciTransport(`${base}/bytes`, init()))));
+    const first = new Set(seen.map((s) => s.socket));
+    expect(first.size).toBe(3);
+    for (let i = 0; i < 4; i++) await readAll(await undiciTransport(`${base}/bytes`, init()));
+    expect(seen).toHaveLength(7);
+    // the sequential ones went over the warm connections, and over one of them only
+    expect(seen.slice(3).every((s) => first.has(s.socket))).toBe(true);
+    expect(new Set(seen.slice(3).map((s) => s.socket)).size).toBe(1);
+  });
+
+  it("a connection cut in a body is not reused: the next request gets a working one", async () => {
+    await expect(readAll(await undiciTransport(`${base}/cut`, init()))).rejects.toThrow();
+    const ex = await undiciTransport(`${base}/bytes`, init());
+    expect(ex.status).toBe(200);
+    expect([...(await readAll(ex))]).toEqual([1, 1, 1, 2, 2]);
+  });
+
   it("a body cut by the server rejects the read (never a short body taken as whole)", async () => {
-    const ex = await nodeTransport(`${base}/cut`, init());
+    const ex = await undiciTransport(`${base}/cut`, init());
     await expect(readAll(ex)).rejects.toThrow();
   });
 
   it("an abort rejects a pending read, and the fetch layer reports a typed network error", async () => {
     const ctrl = new AbortController();
-    const ex = await nodeTransport(`${base}/slow`, init(ctrl.signal));
+    const ex = await undiciTransport(`${base}/slow`, init(ctrl.signal));
     const pending = readAll(ex);
     setTimeout(() => ctrl.abort(new Error("stop")), 30);
     await expect(pending).rejects.toThrow();

@@ -11,7 +11,7 @@
  */
 import { HubError, type HubErrorCode, redact } from "../util/errors.js";
 import { Limiter } from "./limiter.js";
-import { fetchTransport, nodeTransport, type Exchange, type Transport } from "./transport.js";
+import { fetchTransport, undiciTransport, type Exchange, type Transport } from "./transport.js";
 
 export type FetchFn = typeof fetch;
 
@@ -20,8 +20,8 @@ export const DEFAULT_CONCURRENCY = 16;
 
 export interface FetchLayerOptions {
   /**
-   * Underlying fetch (injectable for tests). Default: none, the exchanges go over node:http and
-   * node:https (src/net/transport.ts).
+   * Underlying fetch (injectable for tests). Default: none, the exchanges go over undici's
+   * keep-alive connections (src/net/transport.ts).
    */
   fetch?: FetchFn;
   /**
@@ -130,7 +130,7 @@ export class FetchLayer {
   private idleWaiters: (() => void)[] = [];
 
   constructor(options: FetchLayerOptions = {}) {
-    this.transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport;
+    this.transport = options.fetch ? fetchTransport(options.fetch) : undiciTransport;
     this.opts = {
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       retries: options.retries ?? 5,
