@@ -42379,7 +42379,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "ff2b0eb216ab86ba";
+const BUILD_ID = "820affa2529ecf93";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -65129,7 +65129,6 @@ const undiciTransport = (url, init) => new Promise((resolve, reject) => {
     // Chunks are queued as they arrive (the body flows), so a slow reader never stalls the socket.
     const chunks = [];
     let head = 0;
-    let started = false;
     let ended = false;
     let failed = null;
     let wake = null;
@@ -65169,13 +65168,11 @@ const undiciTransport = (url, init) => new Promise((resolve, reject) => {
         },
         onError(err) {
             done();
-            if (!started)
-                reject(err);
+            reject(err); // no-op once the headers have resolved the exchange: the pending read rejects
             failed = err;
             notify();
         },
         onHeaders(status, raw) {
-            started = true;
             const headers = new Headers();
             for (let i = 0; i + 1 < raw.length; i += 2)
                 headers.append(raw[i].toString("latin1"), raw[i + 1].toString("latin1"));

@@ -115,7 +115,6 @@ export const undiciTransport: Transport = (url, init) =>
     // Chunks are queued as they arrive (the body flows), so a slow reader never stalls the socket.
     const chunks: Uint8Array[] = [];
     let head = 0;
-    let started = false;
     let ended = false;
     let failed: unknown = null;
     let wake: (() => void) | null = null;
@@ -152,12 +151,11 @@ export const undiciTransport: Transport = (url, init) =>
       },
       onError(err) {
         done();
-        if (!started) reject(err);
+        reject(err); // no-op once the headers have resolved the exchange: the pending read rejects
         failed = err;
         notify();
       },
       onHeaders(status, raw) {
-        started = true;
         const headers = new Headers();
         for (let i = 0; i + 1 < raw.length; i += 2) headers.append((raw[i] as Buffer).toString("latin1"), (raw[i + 1] as Buffer).toString("latin1"));
         resolve({
