@@ -2,7 +2,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { dtypeFromTorch } from "../src/formats/dtypes.js";
-import { parseSafetensorsFile } from "../src/formats/safetensors.js";
+import { parseSafetensorsFile, parseSafetensorsHeader } from "../src/formats/safetensors.js";
+import { indexPlan } from "../src/fingerprint/acquire.js";
 import {
   type SafetensorsIndex,
   type ShardHeader,
@@ -10,6 +11,7 @@ import {
   checkIndexAgainstFileSizes,
   checkIndexTotals,
   checkShardNames,
+  indexDigest,
   parseSafetensorsIndex,
   parseShardName,
   shardNameProblem,
@@ -407,13 +409,52 @@ describe("validateIndexAgainstHeaders", () => {
         }
       }
       const ix = idx({ metadata: {}, weight_map: wm });
-      const got = [...new Set(codes(validateIndexAgainstHeaders(ix, hs)).filter((c) => TENSOR_CODES.has(c)))].sort();
+      expect(indexDigest(ix)).not.toBeNull();
+      const findings = validateIndexAgainstHeaders(ix, hs);
+      // a copy has no digest: the weight map decides, with the very same findings
+      expect(indexDigest({ ...ix })).toBeNull();
+      expect(validateIndexAgainstHeaders({ ...ix }, hs)).toEqual(findings);
+      const got = [...new Set(codes(findings).filter((c) => TENSOR_CODES.has(c)))].sort();
       const want = expected(ix.weightMap, hs);
       if (want.length === 0) clean++;
       expect(got, JSON.stringify({ wm, hs: hs.map((h) => [h.file, h.tensors.map((t) => t.name)]) })).toEqual(want);
     }
     expect(clean).toBeGreaterThan(300);
     expect(clean).toBeLessThan(2700);
+  });
+
+  it("the index digest: made for the common index, the same plan and lazy weight map, equal to the headers' own", () => {
+    const wm: Record<string, string> = {};
+    const names: string[][] = [[], [], []];
+    for (let i = 0; i < 300; i++) {
+      const k = (i * 7) % 3;
+      const name = `model.layers.${i % 30}.mlp.experts.${i}.${["gate", "up", "down"][k]}_proj.weight`;
+      wm[name] = `model-0000${k + 1}-of-00003.safetensors`;
+      names[k]!.push(name);
+    }
+    const ix = idx({ metadata: { total_size: 1 }, weight_map: wm });
+    const digest = indexDigest(ix);
+    expect(digest?.entries).toBe(300);
+    // the plan from the digest is the plan from the weight map (a copy has no digest)
+    expect(indexPlan(ix)).toEqual(indexPlan({ ...ix }));
+    expect(ix.weightMap).toEqual(new Map(Object.entries(wm)));
+    // parseSafetensorsHeader adds the names up the same way, on the fast path and the general one
+    for (const [k, list] of names.entries()) {
+      const file = `model-0000${k + 1}-of-00003.safetensors`;
+      const header: Record<string, unknown> = {};
+      list.forEach((n, i) => (header[n] = { dtype: "BF16", shape: [1], data_offsets: [2 * i, 2 * i + 2] }));
+      const parse = (text: string) => {
+        const bytes = enc.encode(text);
+        return parseSafetensorsHeader(bytes, { file, headerLength: bytes.length, fileSize: null });
+      };
+      const fast = parse(JSON.stringify(header));
+      const general = parse(JSON.stringify(header).replace("model.", "model\\u002e"));
+      expect(fast.names).toEqual(digest?.shards.get(file));
+      expect(general.names).toEqual(fast.names);
+    }
+    // an index outside the fast subset (an escape) has no digest, and one repeated name neither
+    expect(indexDigest(idx(JSON.stringify({ weight_map: wm }).replace("model.", "model\\u002e")))).toBeNull();
+    expect(indexDigest(idx('{"weight_map": {"a": "m1.safetensors", "a": "m2.safetensors"}}'))).toBeNull();
   });
 
   it("index_total_parameters_mismatch reports both numbers and a tensor of the same size", () => {

@@ -9,7 +9,7 @@
 import { ggufToConfig, ggufTensorsToHf, readGguf, type GgufInfo } from "../formats/gguf.js";
 import { chooseOnnxFiles, onnxToTensors, readOnnxGraph, type OnnxGraph } from "../formats/onnx.js";
 import { parseSafetensorsHeader, type ParsedSafetensorsHeader } from "../formats/safetensors.js";
-import { parseSafetensorsIndex, validateIndexAgainstHeaders, type SafetensorsIndex } from "../formats/safetensors-index.js";
+import { indexDigest, parseSafetensorsIndex, validateIndexAgainstHeaders, type SafetensorsIndex } from "../formats/safetensors-index.js";
 import { REQUEST_PRIORITY } from "../net/fetch.js";
 import { mapLimit } from "../net/limiter.js";
 import { DEFAULT_MAX_HEADER_BYTES, HeaderSizeLearner, RAW_HEADER_BASE, rawEntryEstimate } from "../sources/st-header.js";
@@ -281,6 +281,13 @@ export interface ShardPlan {
 /** What scheduling the shard reads needs from an index. */
 export function indexPlan(index: SafetensorsIndex): Record<string, ShardPlan> {
   const plan: Record<string, ShardPlan> = Object.create(null) as Record<string, ShardPlan>;
+  const digest = indexDigest(index);
+  if (digest !== null) {
+    // the same sums without the weight map: rawEntryEstimate is linear in the name's length
+    const perEntry = rawEntryEstimate("");
+    for (const [shard, d] of digest.shards) plan[shard] = { count: d.count, raw: RAW_HEADER_BASE + d.chars + d.count * perEntry };
+    return plan;
+  }
   for (const [tensor, shard] of index.weightMap) {
     const e = plan[shard];
     if (e) {
@@ -320,7 +327,7 @@ export function collectShards(out: Extras, shards: readonly { read: ShardRead; p
   }
   raw.tensors = tensors;
   if (out.index) {
-    raw.findings.push(...validateIndexAgainstHeaders(out.index, shards.map(({ read, parsed }) => ({ file: read.path, tensors: parsed.tensors }))));
+    raw.findings.push(...validateIndexAgainstHeaders(out.index, shards.map(({ read, parsed }) => ({ file: read.path, tensors: parsed.tensors, names: parsed.names }))));
   }
 }
 

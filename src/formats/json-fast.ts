@@ -221,6 +221,8 @@ export interface FastHeader {
   tensors: TensorRecord[];
   /** `__metadata__` (an object of strings), or null when absent or JSON null. */
   metadata: Record<string, string> | null;
+  /** The tensor names, as an index digest adds them up (IndexDigest). */
+  names: ShardDigest;
 }
 
 const ENTRY_DTYPE = 1;
@@ -234,7 +236,9 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
   if (cur.ws() !== LBRACE) return null;
   cur.i++;
   const tensors: TensorRecord[] = [];
-  const names = new Set<string>();
+  // every key's hashes (a repeated key always hashes alike: then the general path decides)
+  const names = new HashPairs(Math.ceil(s.length / 64));
+  const digest = emptyDigest();
   const scratch: number[] = [];
   const shapes = new ShapeCache();
   let metadata: Record<string, string> | null = null;
@@ -244,11 +248,20 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
     cur.i++;
   } else {
     for (;;) {
-      const name = cur.memberName();
-      if (name === null) return null;
-      const before = names.size;
-      names.add(name);
-      if (names.size === before) return null;
+      // the key, as memberName reads it, hashed on the way
+      if (s.charCodeAt(cur.i) !== QUOTE) return null;
+      const from = cur.i + 1;
+      const to = hashedStringEnd(s, from);
+      if (to < 0) return null;
+      const first = s.charCodeAt(from);
+      if (first >= ZERO && first <= NINE) return null;
+      const ha = hashA;
+      const hb = hashB;
+      cur.i = to + 1;
+      if (cur.ws() !== COLON) return null;
+      cur.i++;
+      if (!names.add(ha, hb)) return null;
+      const name = s.slice(from, to);
       if (name === "__metadata__") {
         const m = readStringObject(cur);
         if (m === undefined) return null;
@@ -325,6 +338,10 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
         }
         if (seen !== (ENTRY_DTYPE | ENTRY_SHAPE | ENTRY_OFFSETS)) return null;
         tensors.push({ name, dtype, shape, file, begin, end });
+        digest.count++;
+        digest.chars += to - from;
+        digest.a = (digest.a + ha) | 0;
+        digest.b = (digest.b + hb) | 0;
       }
       c = cur.afterMember();
       if (c === END) break;
@@ -333,7 +350,7 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
   }
   // only whitespace after the object
   if (cur.i < s.length && (cur.ws(), cur.i < s.length)) return null;
-  return { tensors, metadata };
+  return { tensors, metadata, names: digest };
 }
 
 /**
@@ -391,11 +408,35 @@ const INDEX_METADATA_DEPTH = 32;
  * weight_map. Shard names are not checked here.
  */
 export function readIndexFast(s: string): FastIndex | null {
+  const weightMap = new Map<string, string>();
+  const r = readIndex(s, (cur, shards, firstTensors) => readWeightMap(cur, weightMap, shards, firstTensors));
+  return r && { weightMap, ...r };
+}
+
+/** An index read without its weight map: what each shard's entries add up to (see IndexDigest). */
+export interface FastIndexDigest extends Omit<FastIndex, "weightMap"> {
+  digest: IndexDigest;
+}
+
+/**
+ * readIndexFast without building the weight map: the same subset (null outside it, and null when
+ * two entries' names hash alike, which a repeated name always does), with a ShardDigest per
+ * shard instead of a string and a map entry per tensor. A model's index holds up to 10^5 names.
+ */
+export function readIndexDigest(s: string): FastIndexDigest | null {
+  const digest: IndexDigest = { entries: 0, shards: new Map() };
+  const r = readIndex(s, (cur, shards, firstTensors) => readWeightDigest(cur, digest, shards, firstTensors));
+  return r && { digest, ...r };
+}
+
+function readIndex(
+  s: string,
+  weights: (cur: Cursor, shards: string[], firstTensors: string[]) => boolean,
+): Omit<FastIndex, "weightMap"> | null {
   if (s.indexOf("\\") !== -1) return null;
   const cur = new Cursor(s);
   if (cur.ws() !== LBRACE) return null;
   cur.i++;
-  const weightMap = new Map<string, string>();
   const shards: string[] = [];
   const firstTensors: string[] = [];
   let hasMetadata = false;
@@ -410,7 +451,7 @@ export function readIndexFast(s: string): FastIndex | null {
       if (key === "weight_map") {
         if (hasWeightMap) return null;
         hasWeightMap = true;
-        if (!readWeightMap(cur, weightMap, shards, firstTensors)) return null;
+        if (!weights(cur, shards, firstTensors)) return null;
       } else if (key === "metadata") {
         if (hasMetadata) return null;
         hasMetadata = true;
@@ -435,7 +476,7 @@ export function readIndexFast(s: string): FastIndex | null {
   if (cur.i < s.length && (cur.ws(), cur.i < s.length)) return null;
   // without a weight_map the general path says what is wrong
   if (!hasWeightMap) return null;
-  return { weightMap, shards, firstTensors, hasMetadata, metadata };
+  return { shards, firstTensors, hasMetadata, metadata };
 }
 
 function readWeightMap(cur: Cursor, weightMap: Map<string, string>, shards: string[], firstTensors: string[]): boolean {
@@ -465,6 +506,186 @@ function readWeightMap(cur: Cursor, weightMap: Map<string, string>, shards: stri
     const before = weightMap.size;
     weightMap.set(name, shard);
     if (weightMap.size === before) return false;
+    c = cur.afterMember();
+    if (c === END) return true;
+    if (c === FAIL) return false;
+  }
+}
+
+/**
+ * The entries of an index that name each shard, summed so that two sets of names compare without
+ * a string per name: the count, the name lengths, and two independent 32-bit hashes of each name
+ * added up (mod 2^32). Equal sets always give equal digests; unequal ones give equal digests with
+ * a chance of about 2^-64, and validateIndexAgainstHeaders uses a digest only to skip its
+ * tensor-by-tensor pass when everything matches (a mismatch takes the exact path).
+ */
+export interface IndexDigest {
+  /** weight_map entries (distinct names: readIndexDigest gives up on a repeated one). */
+  entries: number;
+  /** Shard -> its entries, in first-seen order. */
+  shards: Map<string, ShardDigest>;
+}
+
+export interface ShardDigest {
+  count: number;
+  /** Sum of the names' lengths (UTF-16 code units, as String#length). */
+  chars: number;
+  a: number;
+  b: number;
+}
+
+export function emptyDigest(): ShardDigest {
+  return { count: 0, chars: 0, a: 0, b: 0 };
+}
+
+/** The two hashes of the last hashName/hashRange call (module state: no allocation per name). */
+let hashA = 0;
+let hashB = 0;
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * From just after an opening quote: the index of the closing quote, with the characters before it
+ * hashed into hashA and hashB exactly as hashRange does; -1 for a control character or no end.
+ */
+function hashedStringEnd(s: string, from: number): number {
+  let a = 0x811c9dc5;
+  let b = 0x2545f491;
+  const n = s.length;
+  for (let k = from; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c === QUOTE) {
+      const len = k - from;
+      hashA = fmix32(a ^ len);
+      hashB = fmix32(b + Math.imul(len, 0x27d4eb2f));
+      return k;
+    }
+    if (c < 0x20) return -1;
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b + c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return -1;
+}
+
+/** Hash s[from, to) into hashA and hashB: FNV-1a and a multiply-xorshift, each finalized (murmur3's fmix32). */
+function hashRange(s: string, from: number, to: number): void {
+  let a = 0x811c9dc5;
+  let b = 0x2545f491;
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b + c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  hashA = fmix32(a ^ (to - from));
+  hashB = fmix32(b + Math.imul(to - from, 0x27d4eb2f));
+}
+
+/** Add one name to a digest, as readIndexDigest adds a weight_map entry. */
+export function addToDigest(d: ShardDigest, name: string): void {
+  hashRange(name, 0, name.length);
+  d.count++;
+  d.chars += name.length;
+  d.a = (d.a + hashA) | 0;
+  d.b = (d.b + hashB) | 0;
+}
+
+export function sameDigest(x: ShardDigest, y: ShardDigest): boolean {
+  return x.count === y.count && x.chars === y.chars && x.a === y.a && x.b === y.b;
+}
+
+/** An open-addressing set of hash pairs (typed arrays: no object per name). */
+class HashPairs {
+  private a: Int32Array;
+  private b: Int32Array;
+  private used: Uint8Array;
+  private size = 0;
+
+  constructor(capacity: number) {
+    let n = 16;
+    while (n < capacity * 2) n *= 2;
+    this.a = new Int32Array(n);
+    this.b = new Int32Array(n);
+    this.used = new Uint8Array(n);
+  }
+
+  /** Add the pair; false when it is already there. */
+  add(a: number, b: number): boolean {
+    if ((this.size + 1) * 2 > this.used.length) this.grow();
+    const mask = this.used.length - 1;
+    for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
+      if (this.used[i] === 0) {
+        this.used[i] = 1;
+        this.a[i] = a;
+        this.b[i] = b;
+        this.size++;
+        return true;
+      }
+      if (this.a[i] === a && this.b[i] === b) return false;
+    }
+  }
+
+  private grow(): void {
+    const { a, b, used } = this;
+    this.a = new Int32Array(used.length * 2);
+    this.b = new Int32Array(used.length * 2);
+    this.used = new Uint8Array(used.length * 2);
+    this.size = 0;
+    for (let i = 0; i < used.length; i++) if (used[i] === 1) this.add(a[i] as number, b[i] as number);
+  }
+}
+
+function readWeightDigest(cur: Cursor, digest: IndexDigest, shards: string[], firstTensors: string[]): boolean {
+  if (cur.ws() !== LBRACE) return false;
+  cur.i++;
+  let c = cur.ws();
+  if (c === RBRACE) {
+    cur.i++;
+    return true;
+  }
+  const s = cur.s;
+  // about 60 characters per entry in a real index
+  const names = new HashPairs(Math.ceil((s.length - cur.i) / 60));
+  const shardNames = new RepeatedString();
+  let d = emptyDigest();
+  for (;;) {
+    // the name, as memberName reads it, without making a string of it
+    if (s.charCodeAt(cur.i) !== QUOTE) return false;
+    const from = cur.i + 1;
+    const to = hashedStringEnd(s, from);
+    if (to < 0) return false;
+    const first = s.charCodeAt(from);
+    if (first >= ZERO && first <= NINE) return false;
+    const ha = hashA;
+    const hb = hashB;
+    cur.i = to + 1;
+    if (cur.ws() !== COLON) return false;
+    cur.i++;
+    if (cur.ws() !== QUOTE) return false;
+    const shard = shardNames.read(cur);
+    if (shard === null) return false;
+    if (shardNames.fresh) {
+      let e = digest.shards.get(shard);
+      if (e === undefined) {
+        digest.shards.set(shard, (e = emptyDigest()));
+        shards.push(shard);
+        firstTensors.push(s.slice(from, to));
+      }
+      d = e;
+    }
+    if (!names.add(ha, hb)) return false;
+    digest.entries++;
+    d.count++;
+    d.chars += to - from;
+    d.a = (d.a + ha) | 0;
+    d.b = (d.b + hb) | 0;
     c = cur.afterMember();
     if (c === END) return true;
     if (c === FAIL) return false;

@@ -58,7 +58,7 @@ import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { dtypeBits, isSafeNonNegativeInteger, tensorElements, tensorElementsNumber } from "./dtypes.js";
-import { readIndexFast } from "./json-fast.js";
+import { addToDigest, emptyDigest, readIndexDigest, readIndexFast, sameDigest, type IndexDigest, type ShardDigest } from "./json-fast.js";
 import { FindingSink, decodeUtf8Strict, parseOrError, isPlainObject, jsonType, preview, quickScan, scanJson, where } from "./json-scan.js";
 import { DEFAULT_MAX_HEADER_BYTES } from "./safetensors.js";
 
@@ -166,16 +166,19 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
   const src = text as string;
 
   const sink = new FindingSink(ctx.file, ctx.maxFindingsPerCode);
-  let weightMap: Map<string, string>;
+  let weightMap: Map<string, string> | null = null;
+  let digest: IndexDigest | null = null;
   let shards: string[];
   let metadataValue: unknown;
-  // The exact fast reader for the common index; anything outside its subset takes the general path.
-  const quick = readIndexFast(src);
+  // The exact fast reader for the common index, first without the weight map (made when asked for);
+  // anything outside its subset takes the general path.
+  const quick = readIndexDigest(src) ?? readIndexFast(src);
   if (quick !== null) {
     for (let i = 0; i < quick.shards.length; i++) {
       assertSafeShardName(quick.shards[i] as string, { file: ctx.file, model: ctx.model, tensor: quick.firstTensors[i] as string });
     }
-    weightMap = quick.weightMap;
+    if ("digest" in quick) digest = quick.digest;
+    else weightMap = quick.weightMap;
     shards = quick.shards;
     metadataValue = quick.hasMetadata ? quick.metadata : undefined;
   } else {
@@ -184,7 +187,8 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
     shards = general.shards;
     metadataValue = general.metadata;
   }
-  if (weightMap.size === 0) sink.add("error", "index_empty_weight_map", "weight_map is empty");
+  const entries = digest !== null ? digest.entries : (weightMap as Map<string, string>).size;
+  if (entries === 0) sink.add("error", "index_empty_weight_map", "weight_map is empty");
 
   let metadata: Record<string, unknown> = {};
   if (metadataValue !== undefined && metadataValue !== null) {
@@ -197,8 +201,8 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
     sink.add("warning", "index_total_size_missing", "metadata.total_size is missing", { key: "total_size" });
   } else {
     totalSize = readCount(metadata["total_size"], "total_size", sink);
-    if (totalSize === 0 && weightMap.size > 0) {
-      sink.add("warning", "index_total_size_zero", `metadata.total_size is 0 although weight_map lists ${weightMap.size} tensor(s)`, { key: "total_size" });
+    if (totalSize === 0 && entries > 0) {
+      sink.add("warning", "index_total_size_zero", `metadata.total_size is 0 although weight_map lists ${entries} tensor(s)`, { key: "total_size" });
     }
   }
   const totalParameters = "total_parameters" in metadata ? readCount(metadata["total_parameters"], "total_parameters", sink) : null;
@@ -211,7 +215,40 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
   }
   for (const f of checkShardNames(shards)) sink.add(f.severity, f.code, f.message);
 
-  return { file: ctx.file, weightMap, shards, totalSize, totalParameters, metadata, findings: sink.done() };
+  const out = { file: ctx.file, weightMap, shards, totalSize, totalParameters, metadata, findings: sink.done() };
+  if (digest === null) return out as SafetensorsIndex;
+  return withDigest(out, digest, () => {
+    // the same subset as readIndexDigest, which found no repeated name: readIndexFast reads it
+    const again = readIndexFast(src);
+    if (again === null || again.weightMap.size !== entries) throw new Error(`${where(ctx)}: internal: the index read differently the second time`);
+    return again.weightMap;
+  });
+}
+
+/** The digest of an index read by readIndexDigest (not copied by a spread: a changed copy has none). */
+const DIGEST = Symbol("standin.indexDigest");
+
+/**
+ * The index with its digest, and its weight map made on first use (a model whose headers match
+ * their index never needs it: see validateIndexAgainstHeaders).
+ */
+function withDigest(out: Omit<SafetensorsIndex, "weightMap"> & { weightMap: unknown }, digest: IndexDigest, make: () => Map<string, string>): SafetensorsIndex {
+  let made: Map<string, string> | null = null;
+  Object.defineProperty(out, "weightMap", {
+    enumerable: true,
+    configurable: true,
+    get: () => (made ??= make()),
+    set: (v: Map<string, string>) => {
+      made = v;
+    },
+  });
+  Object.defineProperty(out, DIGEST, { value: digest, enumerable: false });
+  return out as SafetensorsIndex;
+}
+
+/** The digest behind an index, or null (read by the general path, or a copy). */
+export function indexDigest(index: SafetensorsIndex): IndexDigest | null {
+  return ((index as unknown as Record<symbol, IndexDigest | undefined>)[DIGEST] ?? null);
 }
 
 /**
@@ -380,6 +417,8 @@ export interface ShardHeader {
   file: string;
   /** As parseSafetensorsHeader returns them: a name appears at most once in one header. */
   tensors: TensorRecord[];
+  /** Their names added up (parseSafetensorsHeader's `names`), when at hand. */
+  names?: ShardDigest | null;
 }
 
 /**
@@ -405,17 +444,12 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
   const byElements = new Map<bigint, string>();
   const seenElements = new Set<number>();
 
-  /** Header tensors that weight_map puts in the very shard that holds them. */
-  let matched = 0;
-  let total = 0;
   for (const h of headers) {
     read.add(h.file);
     if (!listed.has(h.file)) {
       sink.add("warning", "index_shard_not_listed", `shard ${JSON.stringify(h.file)} was read but weight_map names no tensor in it`, { file: h.file });
     }
-    total += h.tensors.length;
     for (const t of h.tensors) {
-      if (index.weightMap.get(t.name) === h.file) matched++;
       if (isSafeNonNegativeInteger(t.begin) && isSafeNonNegativeInteger(t.end) && t.end >= t.begin) {
         const x = t.end - t.begin;
         if (bytesN + x > Number.MAX_SAFE_INTEGER) {
@@ -446,17 +480,12 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
       }
     }
   }
-  // Exact shortcut: when every header tensor is where weight_map says and as many weight_map entries
-  // name a read shard, there is nothing to report tensor by tensor (a name in two shards, or listed
-  // elsewhere, or missing, or unlisted, makes one of the counts differ). A name appears at most once
-  // per header, so each match is a distinct weight_map entry.
   const notRead = index.shards.filter((s) => !read.has(s));
-  let entriesInRead = 0;
-  if (matched === total) {
-    if (notRead.length === 0) entriesInRead = index.weightMap.size;
-    else for (const shard of index.weightMap.values()) if (read.has(shard)) entriesInRead++;
-  }
-  const clean = matched === total && entriesInRead === total;
+  // Nothing to report tensor by tensor when every read shard holds exactly the names weight_map
+  // puts in it: from the index's digest when it has one (equal sets of names always give equal
+  // digests), else from the weight map.
+  const digest = indexDigest(index);
+  const clean = digest !== null && read.size === headers.length ? headersMatchDigest(digest, headers) : matchesWeightMap(index, headers, read, notRead);
   const bytes = bytesBig + BigInt(bytesN);
   const elements = elementsBig + BigInt(elementsN);
 
@@ -530,6 +559,41 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
     }
   }
   return sink.done();
+}
+
+/** Whether each header holds the very names the digest's entries for its file add up to. */
+function headersMatchDigest(digest: IndexDigest, headers: readonly ShardHeader[]): boolean {
+  const none = emptyDigest();
+  for (const h of headers) {
+    let d = h.names ?? null;
+    if (d === null) {
+      d = emptyDigest();
+      for (const t of h.tensors) addToDigest(d, t.name);
+    }
+    if (!sameDigest(d, digest.shards.get(h.file) ?? none)) return false;
+  }
+  return true;
+}
+
+/**
+ * Exact, with the weight map: every header tensor is where weight_map says, and as many weight_map
+ * entries name a read shard (a name in two shards, or listed elsewhere, or missing, or unlisted,
+ * makes one of the counts differ). A name appears at most once per header, so each match is a
+ * distinct weight_map entry.
+ */
+function matchesWeightMap(index: SafetensorsIndex, headers: readonly ShardHeader[], read: ReadonlySet<string>, notRead: readonly string[]): boolean {
+  const weightMap = index.weightMap;
+  let matched = 0;
+  let total = 0;
+  for (const h of headers) {
+    total += h.tensors.length;
+    for (const t of h.tensors) if (weightMap.get(t.name) === h.file) matched++;
+  }
+  if (matched !== total) return false;
+  let entriesInRead = 0;
+  if (notRead.length === 0) entriesInRead = weightMap.size;
+  else for (const shard of weightMap.values()) if (read.has(shard)) entriesInRead++;
+  return entriesInRead === total;
 }
 
 /**

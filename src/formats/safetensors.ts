@@ -52,7 +52,7 @@ import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { DTYPES, isSafeNonNegativeInteger, tensorBytesFast, tensorSize } from "./dtypes.js";
-import { readHeaderFast } from "./json-fast.js";
+import { addToDigest, emptyDigest, readHeaderFast, type ShardDigest } from "./json-fast.js";
 import { FindingSink, decodeUtf8Strict, parseOrError, isPlainObject, jsonType, preview, quickScan, scanJson, setOwn, where } from "./json-scan.js";
 
 /** The reference parser's MAX_HEADER_SIZE. */
@@ -95,6 +95,8 @@ export interface ParsedSafetensorsHeader {
   findings: Finding[];
   /** End of the data as the header describes it: the largest valid `end` (0 without tensors). */
   dataEnd: number;
+  /** The tensor names added up as an index digest adds them (for validateIndexAgainstHeaders). */
+  names: ShardDigest;
 }
 
 /** Read N from the first 8 bytes (u64 little-endian). Throws `safetensors_header_too_small`. */
@@ -296,7 +298,7 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
 
   // When every tensor is placed, `placed` already holds them in this order.
   const sorted = placed.length === tensors.length ? placed : tensors.sort(byOffsets);
-  return { tensors: sorted, metadata, findings: sink.done(), dataEnd };
+  return { tensors: sorted, metadata, findings: sink.done(), dataEnd, names: quick !== null ? quick.names : namesDigest(tensors) };
 }
 
 export interface ParseFileContext extends SafetensorsContext {
@@ -430,4 +432,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 function byOffsets(a: TensorRecord, b: TensorRecord): number {
   return a.begin - b.begin || a.end - b.end || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** The digest of the tensor names of a header read by the general path (the fast reader adds them up as it reads). */
+function namesDigest(tensors: readonly TensorRecord[]): ShardDigest {
+  const d = emptyDigest();
+  for (const t of tensors) addToDigest(d, t.name);
+  return d;
 }
