@@ -4,7 +4,7 @@
  * good models and broken ones alike, and a worker that dies must turn its models into UNKNOWN with
  * the reason, never drop them or hang.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -121,6 +121,29 @@ describe("analysis workers", () => {
     expect(byId.get("ok/sharded")?.status).toBe("ok");
     expect(byId.get("ok/sharded")?.files.filter((f) => f.kind === "safetensors").length).toBeGreaterThan(1);
   }, 120_000);
+
+  it.runIf(process.platform === "linux")("the worker thread runs 10 nice levels below the main thread (Linux), the rest of the process is left alone", async () => {
+    const niceOf = (tid: string): number => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    };
+    const threads = (): string[] => readdirSync("/proc/self/task");
+    const before = new Set(threads());
+    const main = niceOf(String(process.pid));
+    const pool = AnalysisPool.start(1) as AnalysisPool;
+    try {
+      const session = pool.session("ok/sharded", null);
+      // a reply from the worker: its startup has run
+      await session.index(new TextEncoder().encode('{"metadata":{},"weight_map":{"a":"model-00001-of-00001.safetensors"}}'), "model.safetensors.index.json");
+      const lowered = threads().filter((t) => niceOf(t) === Math.min(19, main + 10));
+      expect(lowered).toHaveLength(1);
+      expect(before.has(lowered[0]!)).toBe(false);
+      expect(niceOf(String(process.pid))).toBe(main);
+      session.close();
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 
   it("a worker that dies: its open models become UNKNOWN with the reason, the others are unaffected, nothing hangs", async () => {
     const manifest = brokenManifest();
