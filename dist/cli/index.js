@@ -42379,7 +42379,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "820affa2529ecf93";
+const BUILD_ID = "b993dbd9c03d30ee";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -50749,6 +50749,8 @@ class PoolSession {
     }
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js
@@ -66900,7 +66902,9 @@ function readHeaderFast(s, file) {
         return null;
     cur.i++;
     const tensors = [];
-    const names = new Set();
+    // every key's hashes (a repeated key always hashes alike: then the general path decides)
+    const names = new HashPairs(Math.ceil(s.length / 64));
+    const digest = emptyDigest();
     const scratch = [];
     const shapes = new ShapeCache();
     let metadata = null;
@@ -66911,13 +66915,25 @@ function readHeaderFast(s, file) {
     }
     else {
         for (;;) {
-            const name = cur.memberName();
-            if (name === null)
+            // the key, as memberName reads it, hashed on the way
+            if (s.charCodeAt(cur.i) !== json_fast_QUOTE)
                 return null;
-            const before = names.size;
-            names.add(name);
-            if (names.size === before)
+            const from = cur.i + 1;
+            const to = hashedStringEnd(s, from);
+            if (to < 0)
                 return null;
+            const first = s.charCodeAt(from);
+            if (first >= ZERO && first <= NINE)
+                return null;
+            const ha = hashA;
+            const hb = hashB;
+            cur.i = to + 1;
+            if (cur.ws() !== COLON)
+                return null;
+            cur.i++;
+            if (!names.add(ha, hb))
+                return null;
+            const name = s.slice(from, to);
             if (name === "__metadata__") {
                 const m = readStringObject(cur);
                 if (m === undefined)
@@ -67015,6 +67031,10 @@ function readHeaderFast(s, file) {
                 if (seen !== (ENTRY_DTYPE | ENTRY_SHAPE | ENTRY_OFFSETS))
                     return null;
                 tensors.push({ name, dtype, shape, file, begin, end });
+                digest.count++;
+                digest.chars += to - from;
+                digest.a = (digest.a + ha) | 0;
+                digest.b = (digest.b + hb) | 0;
             }
             c = cur.afterMember();
             if (c === END)
@@ -67026,7 +67046,7 @@ function readHeaderFast(s, file) {
     // only whitespace after the object
     if (cur.i < s.length && (cur.ws(), cur.i < s.length))
         return null;
-    return { tensors, metadata };
+    return { tensors, metadata, names: digest };
 }
 /**
  * At a value: an object of strings (built as JSON.parse would), null for JSON null, undefined to
@@ -67077,13 +67097,27 @@ const INDEX_METADATA_DEPTH = 32;
  * weight_map. Shard names are not checked here.
  */
 function readIndexFast(s) {
+    const weightMap = new Map();
+    const r = readIndex(s, (cur, shards, firstTensors) => readWeightMap(cur, weightMap, shards, firstTensors));
+    return r && { weightMap, ...r };
+}
+/**
+ * readIndexFast without building the weight map: the same subset (null outside it, and null when
+ * two entries' names hash alike, which a repeated name always does), with a ShardDigest per
+ * shard instead of a string and a map entry per tensor. A model's index holds up to 10^5 names.
+ */
+function readIndexDigest(s) {
+    const digest = { entries: 0, shards: new Map() };
+    const r = readIndex(s, (cur, shards, firstTensors) => readWeightDigest(cur, digest, shards, firstTensors));
+    return r && { digest, ...r };
+}
+function readIndex(s, weights) {
     if (s.indexOf("\\") !== -1)
         return null;
     const cur = new Cursor(s);
     if (cur.ws() !== LBRACE)
         return null;
     cur.i++;
-    const weightMap = new Map();
     const shards = [];
     const firstTensors = [];
     let hasMetadata = false;
@@ -67100,7 +67134,7 @@ function readIndexFast(s) {
                 if (hasWeightMap)
                     return null;
                 hasWeightMap = true;
-                if (!readWeightMap(cur, weightMap, shards, firstTensors))
+                if (!weights(cur, shards, firstTensors))
                     return null;
             }
             else if (key === "metadata") {
@@ -67135,7 +67169,7 @@ function readIndexFast(s) {
     // without a weight_map the general path says what is wrong
     if (!hasWeightMap)
         return null;
-    return { weightMap, shards, firstTensors, hasMetadata, metadata };
+    return { shards, firstTensors, hasMetadata, metadata };
 }
 function readWeightMap(cur, weightMap, shards, firstTensors) {
     if (cur.ws() !== LBRACE)
@@ -67169,6 +67203,168 @@ function readWeightMap(cur, weightMap, shards, firstTensors) {
         weightMap.set(name, shard);
         if (weightMap.size === before)
             return false;
+        c = cur.afterMember();
+        if (c === END)
+            return true;
+        if (c === FAIL)
+            return false;
+    }
+}
+function emptyDigest() {
+    return { count: 0, chars: 0, a: 0, b: 0 };
+}
+/** The two hashes of the last hashName/hashRange call (module state: no allocation per name). */
+let hashA = 0;
+let hashB = 0;
+function fmix32(h) {
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    return h ^ (h >>> 16);
+}
+/**
+ * From just after an opening quote: the index of the closing quote, with the characters before it
+ * hashed into hashA and hashB exactly as hashRange does; -1 for a control character or no end.
+ */
+function hashedStringEnd(s, from) {
+    let a = 0x811c9dc5;
+    let b = 0x2545f491;
+    const n = s.length;
+    for (let k = from; k < n; k++) {
+        const c = s.charCodeAt(k);
+        if (c === json_fast_QUOTE) {
+            const len = k - from;
+            hashA = fmix32(a ^ len);
+            hashB = fmix32(b + Math.imul(len, 0x27d4eb2f));
+            return k;
+        }
+        if (c < 0x20)
+            return -1;
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b + c, 0x5bd1e995);
+        b ^= b >>> 15;
+    }
+    return -1;
+}
+/** Hash s[from, to) into hashA and hashB: FNV-1a and a multiply-xorshift, each finalized (murmur3's fmix32). */
+function hashRange(s, from, to) {
+    let a = 0x811c9dc5;
+    let b = 0x2545f491;
+    for (let k = from; k < to; k++) {
+        const c = s.charCodeAt(k);
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b + c, 0x5bd1e995);
+        b ^= b >>> 15;
+    }
+    hashA = fmix32(a ^ (to - from));
+    hashB = fmix32(b + Math.imul(to - from, 0x27d4eb2f));
+}
+/** Add one name to a digest, as readIndexDigest adds a weight_map entry. */
+function addToDigest(d, name) {
+    hashRange(name, 0, name.length);
+    d.count++;
+    d.chars += name.length;
+    d.a = (d.a + hashA) | 0;
+    d.b = (d.b + hashB) | 0;
+}
+function sameDigest(x, y) {
+    return x.count === y.count && x.chars === y.chars && x.a === y.a && x.b === y.b;
+}
+/** An open-addressing set of hash pairs (typed arrays: no object per name). */
+class HashPairs {
+    a;
+    b;
+    used;
+    size = 0;
+    constructor(capacity) {
+        let n = 16;
+        while (n < capacity * 2)
+            n *= 2;
+        this.a = new Int32Array(n);
+        this.b = new Int32Array(n);
+        this.used = new Uint8Array(n);
+    }
+    /** Add the pair; false when it is already there. */
+    add(a, b) {
+        if ((this.size + 1) * 2 > this.used.length)
+            this.grow();
+        const mask = this.used.length - 1;
+        for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;; i = (i + 1) & mask) {
+            if (this.used[i] === 0) {
+                this.used[i] = 1;
+                this.a[i] = a;
+                this.b[i] = b;
+                this.size++;
+                return true;
+            }
+            if (this.a[i] === a && this.b[i] === b)
+                return false;
+        }
+    }
+    grow() {
+        const { a, b, used } = this;
+        this.a = new Int32Array(used.length * 2);
+        this.b = new Int32Array(used.length * 2);
+        this.used = new Uint8Array(used.length * 2);
+        this.size = 0;
+        for (let i = 0; i < used.length; i++)
+            if (used[i] === 1)
+                this.add(a[i], b[i]);
+    }
+}
+function readWeightDigest(cur, digest, shards, firstTensors) {
+    if (cur.ws() !== LBRACE)
+        return false;
+    cur.i++;
+    let c = cur.ws();
+    if (c === RBRACE) {
+        cur.i++;
+        return true;
+    }
+    const s = cur.s;
+    // about 60 characters per entry in a real index
+    const names = new HashPairs(Math.ceil((s.length - cur.i) / 60));
+    const shardNames = new RepeatedString();
+    let d = emptyDigest();
+    for (;;) {
+        // the name, as memberName reads it, without making a string of it
+        if (s.charCodeAt(cur.i) !== json_fast_QUOTE)
+            return false;
+        const from = cur.i + 1;
+        const to = hashedStringEnd(s, from);
+        if (to < 0)
+            return false;
+        const first = s.charCodeAt(from);
+        if (first >= ZERO && first <= NINE)
+            return false;
+        const ha = hashA;
+        const hb = hashB;
+        cur.i = to + 1;
+        if (cur.ws() !== COLON)
+            return false;
+        cur.i++;
+        if (cur.ws() !== json_fast_QUOTE)
+            return false;
+        const shard = shardNames.read(cur);
+        if (shard === null)
+            return false;
+        if (shardNames.fresh) {
+            let e = digest.shards.get(shard);
+            if (e === undefined) {
+                digest.shards.set(shard, (e = emptyDigest()));
+                shards.push(shard);
+                firstTensors.push(s.slice(from, to));
+            }
+            d = e;
+        }
+        if (!names.add(ha, hb))
+            return false;
+        digest.entries++;
+        d.count++;
+        d.chars += to - from;
+        d.a = (d.a + ha) | 0;
+        d.b = (d.b + hb) | 0;
         c = cur.afterMember();
         if (c === END)
             return true;
@@ -67341,7 +67537,7 @@ function parseSafetensorsHeader(json, ctx) {
     }
     // When every tensor is placed, `placed` already holds them in this order.
     const sorted = placed.length === tensors.length ? placed : tensors.sort(byOffsets);
-    return { tensors: sorted, metadata, findings: sink.done(), dataEnd };
+    return { tensors: sorted, metadata, findings: sink.done(), dataEnd, names: quick !== null ? quick.names : namesDigest(tensors) };
 }
 /**
  * Parse a safetensors file from its first bytes (the whole file, or at least 8+N bytes with
@@ -67457,6 +67653,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 function byOffsets(a, b) {
     return a.begin - b.begin || a.end - b.end || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
+/** The digest of the tensor names of a header read by the general path (the fast reader adds them up as it reads). */
+function namesDigest(tensors) {
+    const d = emptyDigest();
+    for (const t of tensors)
+        addToDigest(d, t.name);
+    return d;
+}
 
 ;// CONCATENATED MODULE: ./src/formats/safetensors-index.ts
 
@@ -67541,16 +67744,21 @@ function parseSafetensorsIndex(bytes, ctx) {
         fatal("index_not_utf8", "index is not valid UTF-8");
     const src = text;
     const sink = new FindingSink(ctx.file, ctx.maxFindingsPerCode);
-    let weightMap;
+    let weightMap = null;
+    let digest = null;
     let shards;
     let metadataValue;
-    // The exact fast reader for the common index; anything outside its subset takes the general path.
-    const quick = readIndexFast(src);
+    // The exact fast reader for the common index, first without the weight map (made when asked for);
+    // anything outside its subset takes the general path.
+    const quick = readIndexDigest(src) ?? readIndexFast(src);
     if (quick !== null) {
         for (let i = 0; i < quick.shards.length; i++) {
             assertSafeShardName(quick.shards[i], { file: ctx.file, model: ctx.model, tensor: quick.firstTensors[i] });
         }
-        weightMap = quick.weightMap;
+        if ("digest" in quick)
+            digest = quick.digest;
+        else
+            weightMap = quick.weightMap;
         shards = quick.shards;
         metadataValue = quick.hasMetadata ? quick.metadata : undefined;
     }
@@ -67560,7 +67768,8 @@ function parseSafetensorsIndex(bytes, ctx) {
         shards = general.shards;
         metadataValue = general.metadata;
     }
-    if (weightMap.size === 0)
+    const entries = digest !== null ? digest.entries : weightMap.size;
+    if (entries === 0)
         sink.add("error", "index_empty_weight_map", "weight_map is empty");
     let metadata = {};
     if (metadataValue !== undefined && metadataValue !== null) {
@@ -67575,8 +67784,8 @@ function parseSafetensorsIndex(bytes, ctx) {
     }
     else {
         totalSize = readCount(metadata["total_size"], "total_size", sink);
-        if (totalSize === 0 && weightMap.size > 0) {
-            sink.add("warning", "index_total_size_zero", `metadata.total_size is 0 although weight_map lists ${weightMap.size} tensor(s)`, { key: "total_size" });
+        if (totalSize === 0 && entries > 0) {
+            sink.add("warning", "index_total_size_zero", `metadata.total_size is 0 although weight_map lists ${entries} tensor(s)`, { key: "total_size" });
         }
     }
     const totalParameters = "total_parameters" in metadata ? readCount(metadata["total_parameters"], "total_parameters", sink) : null;
@@ -67588,7 +67797,39 @@ function parseSafetensorsIndex(bytes, ctx) {
     }
     for (const f of checkShardNames(shards))
         sink.add(f.severity, f.code, f.message);
-    return { file: ctx.file, weightMap, shards, totalSize, totalParameters, metadata, findings: sink.done() };
+    const out = { file: ctx.file, weightMap, shards, totalSize, totalParameters, metadata, findings: sink.done() };
+    if (digest === null)
+        return out;
+    return withDigest(out, digest, () => {
+        // the same subset as readIndexDigest, which found no repeated name: readIndexFast reads it
+        const again = readIndexFast(src);
+        if (again === null || again.weightMap.size !== entries)
+            throw new Error(`${where(ctx)}: internal: the index read differently the second time`);
+        return again.weightMap;
+    });
+}
+/** The digest of an index read by readIndexDigest (not copied by a spread: a changed copy has none). */
+const DIGEST = Symbol("standin.indexDigest");
+/**
+ * The index with its digest, and its weight map made on first use (a model whose headers match
+ * their index never needs it: see validateIndexAgainstHeaders).
+ */
+function withDigest(out, digest, make) {
+    let made = null;
+    Object.defineProperty(out, "weightMap", {
+        enumerable: true,
+        configurable: true,
+        get: () => (made ??= make()),
+        set: (v) => {
+            made = v;
+        },
+    });
+    Object.defineProperty(out, DIGEST, { value: digest, enumerable: false });
+    return out;
+}
+/** The digest behind an index, or null (read by the general path, or a copy). */
+function indexDigest(index) {
+    return (index[DIGEST] ?? null);
 }
 /**
  * The general reader: JSON.parse, the duplicate-key proof (quickScan, or the full scanner, which
@@ -67768,18 +68009,12 @@ function validateIndexAgainstHeaders(index, headers, opts = {}) {
     let bytesKnown = true;
     const byElements = new Map();
     const seenElements = new Set();
-    /** Header tensors that weight_map puts in the very shard that holds them. */
-    let matched = 0;
-    let total = 0;
     for (const h of headers) {
         read.add(h.file);
         if (!listed.has(h.file)) {
             sink.add("warning", "index_shard_not_listed", `shard ${JSON.stringify(h.file)} was read but weight_map names no tensor in it`, { file: h.file });
         }
-        total += h.tensors.length;
         for (const t of h.tensors) {
-            if (index.weightMap.get(t.name) === h.file)
-                matched++;
             if (isSafeNonNegativeInteger(t.begin) && isSafeNonNegativeInteger(t.end) && t.end >= t.begin) {
                 const x = t.end - t.begin;
                 if (bytesN + x > Number.MAX_SAFE_INTEGER) {
@@ -67815,21 +68050,12 @@ function validateIndexAgainstHeaders(index, headers, opts = {}) {
             }
         }
     }
-    // Exact shortcut: when every header tensor is where weight_map says and as many weight_map entries
-    // name a read shard, there is nothing to report tensor by tensor (a name in two shards, or listed
-    // elsewhere, or missing, or unlisted, makes one of the counts differ). A name appears at most once
-    // per header, so each match is a distinct weight_map entry.
     const notRead = index.shards.filter((s) => !read.has(s));
-    let entriesInRead = 0;
-    if (matched === total) {
-        if (notRead.length === 0)
-            entriesInRead = index.weightMap.size;
-        else
-            for (const shard of index.weightMap.values())
-                if (read.has(shard))
-                    entriesInRead++;
-    }
-    const clean = matched === total && entriesInRead === total;
+    // Nothing to report tensor by tensor when every read shard holds exactly the names weight_map
+    // puts in it: from the index's digest when it has one (equal sets of names always give equal
+    // digests), else from the weight map.
+    const digest = indexDigest(index);
+    const clean = digest !== null && read.size === headers.length ? headersMatchDigest(digest, headers) : matchesWeightMap(index, headers, read, notRead);
     const bytes = bytesBig + BigInt(bytesN);
     const elements = elementsBig + BigInt(elementsN);
     for (const s of notRead) {
@@ -67893,6 +68119,48 @@ function validateIndexAgainstHeaders(index, headers, opts = {}) {
         }
     }
     return sink.done();
+}
+/** Whether each header holds the very names the digest's entries for its file add up to. */
+function headersMatchDigest(digest, headers) {
+    const none = emptyDigest();
+    for (const h of headers) {
+        let d = h.names ?? null;
+        if (d === null) {
+            d = emptyDigest();
+            for (const t of h.tensors)
+                addToDigest(d, t.name);
+        }
+        if (!sameDigest(d, digest.shards.get(h.file) ?? none))
+            return false;
+    }
+    return true;
+}
+/**
+ * Exact, with the weight map: every header tensor is where weight_map says, and as many weight_map
+ * entries name a read shard (a name in two shards, or listed elsewhere, or missing, or unlisted,
+ * makes one of the counts differ). A name appears at most once per header, so each match is a
+ * distinct weight_map entry.
+ */
+function matchesWeightMap(index, headers, read, notRead) {
+    const weightMap = index.weightMap;
+    let matched = 0;
+    let total = 0;
+    for (const h of headers) {
+        total += h.tensors.length;
+        for (const t of h.tensors)
+            if (weightMap.get(t.name) === h.file)
+                matched++;
+    }
+    if (matched !== total)
+        return false;
+    let entriesInRead = 0;
+    if (notRead.length === 0)
+        entriesInRead = weightMap.size;
+    else
+        for (const shard of weightMap.values())
+            if (read.has(shard))
+                entriesInRead++;
+    return entriesInRead === total;
 }
 /**
  * Self-consistency of the index totals for a model stored in one dtype (e.g. BF16 from
@@ -68352,6 +68620,14 @@ function headerPriority(plan) {
 /** What scheduling the shard reads needs from an index. */
 function indexPlan(index) {
     const plan = Object.create(null);
+    const digest = indexDigest(index);
+    if (digest !== null) {
+        // the same sums without the weight map: rawEntryEstimate is linear in the name's length
+        const perEntry = rawEntryEstimate("");
+        for (const [shard, d] of digest.shards)
+            plan[shard] = { count: d.count, raw: RAW_HEADER_BASE + d.chars + d.count * perEntry };
+        return plan;
+    }
     for (const [tensor, shard] of index.weightMap) {
         const e = plan[shard];
         if (e) {
@@ -68385,7 +68661,7 @@ function collectShards(out, shards) {
     }
     raw.tensors = tensors;
     if (out.index) {
-        raw.findings.push(...validateIndexAgainstHeaders(out.index, shards.map(({ read, parsed }) => ({ file: read.path, tensors: parsed.tensors }))));
+        raw.findings.push(...validateIndexAgainstHeaders(out.index, shards.map(({ read, parsed }) => ({ file: read.path, tensors: parsed.tensors, names: parsed.names }))));
     }
 }
 /** ONNX: read the chosen graph files (never their external data), within the byte budget. */
@@ -83909,10 +84185,38 @@ function engineGaps(fp, tensors, supported) {
 
 
 
+
+
+/** How much lower the worker's priority is than the process's (STANDIN_WORKER_NICE; 0 keeps it equal). */
+const WORKER_NICE = 10;
+/**
+ * Lower this thread's scheduling priority, where a thread has one of its own (Linux; elsewhere
+ * nothing happens). The main thread's network callbacks then get a core before the analysis does:
+ * on a 2-core runner, a response that waits for a core keeps its connection slot, and with 16
+ * slots per origin the reads of the whole zoo slow down. The worker catches up once the reads are
+ * done. Returns the niceness set, or null when it was left alone.
+ */
+function lowerThreadPriority(by = Number(process.env["STANDIN_WORKER_NICE"] ?? WORKER_NICE)) {
+    if (process.platform !== "linux" || !Number.isInteger(by) || by <= 0)
+        return null;
+    try {
+        const tid = Number((0,external_node_fs_namespaceObject.readlinkSync)("/proc/thread-self").split("/").pop());
+        // never the main thread: its id is the process's, and setpriority would renice all of it
+        if (!Number.isInteger(tid) || tid <= 0 || tid === process.pid)
+            return null;
+        const nice = Math.min(19, external_node_os_default().getPriority(tid) + by);
+        external_node_os_default().setPriority(tid, nice);
+        return nice;
+    }
+    catch {
+        return null;
+    }
+}
 function runAnalysisWorker() {
     const port = external_node_worker_threads_.parentPort;
     if (!port)
         throw new Error("runAnalysisWorker: not in a worker thread");
+    lowerThreadPriority();
     const sessions = new Map();
     const session = (sid) => {
         let s = sessions.get(sid);
@@ -90049,8 +90353,6 @@ function buildAtlas(tensors, fp) {
     return { model: fp.model, modules, totals, header, routers, experts, moeGroups, checks, weightFormat: format?.format ?? null };
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/atlas/write.ts
 /**
  * `standin inspect` output files (ParamAtlas parity):
