@@ -9,6 +9,10 @@
  * - baseline: @huggingface/hub parseSafetensorsMetadata (config + index + every shard header) per
  *             model, "sequential" (model after model) or "concurrent" (all models at once).
  * - allpairs: verdictMatrix over 1,000 fingerprints (the zoo's real ones plus synthesized variants).
+ * - wire:     the network floor: the lower bound's requests and bytes (info, config, index, 8 + N
+ *             bytes of every shard) through the same fetch layer (16 per origin, redirects, the
+ *             undici transport), with no parsing, no worker, no cache and no work in between; a
+ *             model's shards after its index. What any client with that many connections needs here.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -18,6 +22,7 @@ import { verdictMatrix } from "../src/compare/index.js";
 import type { Fingerprint } from "../src/fingerprint/types.js";
 import { parseManifest } from "../src/manifest/load.js";
 import { acquire } from "../src/fingerprint/acquire.js";
+import { REQUEST_PRIORITY } from "../src/net/fetch.js";
 import { mapLimit } from "../src/net/limiter.js";
 import { createRunContext, createSource } from "../src/sources/index.js";
 import { AnalysisPool } from "../src/workers/pool.js";
@@ -38,7 +43,15 @@ export type PhaseSpec =
     }
   | { kind: "fetch"; hubUrl: string; models: string[]; cacheDir: string; concurrency: number; modelConcurrency?: number; out: string }
   | { kind: "baseline"; mode: "sequential" | "concurrent"; hubUrl: string; models: string[]; out: string }
-  | { kind: "allpairs"; fingerprints: string; count: number; out: string };
+  | { kind: "allpairs"; fingerprints: string; count: number; out: string }
+  | { kind: "wire"; hubUrl: string; concurrency: number; out: string; models: WireModel[] };
+
+/** What the network floor reads of one model: its index (when sharded) and 8 + N bytes of each shard. */
+export interface WireModel {
+  id: string;
+  index: string | null;
+  shards: { file: string; bytes: number }[];
+}
 
 export interface ModelOutcome {
   model: string;
@@ -214,11 +227,40 @@ function runAllPairs(spec: Extract<PhaseSpec, { kind: "allpairs" }>): void {
   });
 }
 
+async function runWire(spec: Extract<PhaseSpec, { kind: "wire" }>): Promise<void> {
+  const ctx = createRunContext({ hubUrl: spec.hubUrl, token: null, cacheDir: null, concurrency: spec.concurrency, env: {} });
+  const hub = spec.hubUrl.replace(/\/+$/, "");
+  cpuAtStart = process.cpuUsage();
+  const t0 = performance.now();
+  const models = await Promise.all(
+    spec.models.map(async (m): Promise<ModelOutcome> => {
+      const scope = m.id;
+      const file = (f: string): string => `${hub}/${m.id}/resolve/main/${f}`;
+      try {
+        await ctx.layer.request(`${hub}/api/models/${m.id}`, { scope, priority: REQUEST_PRIORITY.info });
+        await Promise.all([
+          ctx.layer.request(file("config.json"), { scope, priority: REQUEST_PRIORITY.config }),
+          m.index ? ctx.layer.request(file(m.index), { scope, priority: REQUEST_PRIORITY.index }) : null,
+        ]);
+        await Promise.all(m.shards.map((s) => ctx.layer.request(file(s.file), { scope, priority: REQUEST_PRIORITY.header, range: [0, s.bytes - 1] })));
+        const c = ctx.layer.counters(scope);
+        return { model: m.id, ok: true, tensors: null, requests: c.requests, bytes: c.bytes };
+      } catch (e) {
+        const c = ctx.layer.counters(scope);
+        return { model: m.id, ok: false, tensors: null, requests: c.requests, bytes: c.bytes, error: (e as Error).message.slice(0, 200) };
+      }
+    }),
+  );
+  const wallMs = performance.now() - t0;
+  finish(spec, { kind: "wire", wallMs, requests: ctx.layer.total.requests, bytes: ctx.layer.total.bytes, retries: ctx.layer.total.retries, models });
+}
+
 async function main(): Promise<void> {
   const spec = JSON.parse(readFileSync(process.argv[2] as string, "utf8")) as PhaseSpec;
   if (spec.kind === "standin") await runStandin(spec);
   else if (spec.kind === "fetch") await runFetch(spec);
   else if (spec.kind === "baseline") await runBaseline(spec);
+  else if (spec.kind === "wire") await runWire(spec);
   else runAllPairs(spec);
 }
 

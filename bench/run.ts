@@ -27,7 +27,7 @@ import { DEFAULT_CONCURRENCY } from "../src/net/fetch.js";
 import { CORPUS_DIR, hasCorpus } from "../test/support/corpus-files.js";
 import { compileForBench } from "./compile.js";
 import type { HubProcArgs, HubProcCommand, HubProcMessage, ServerStats } from "./hub-proc.js";
-import type { PhaseResult, PhaseSpec } from "./phase.js";
+import type { PhaseResult, PhaseSpec, WireModel } from "./phase.js";
 import { lowerBound, type LowerBound, type Zoo } from "./zoo.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -295,6 +295,10 @@ async function main(): Promise<void> {
         out: path.join(work, `fetch-${n}.json`),
       });
     const fetch1 = await fetchPhase("cold-fetch-stage", 1);
+    // The network floor: the lower bound's requests and bytes through the same fetch layer, and nothing else.
+    const wireModels: WireModel[] = zoo.models.map((m) => ({ id: m.id, index: m.indexFile, shards: m.shards.map((x) => ({ file: x.file, bytes: 8 + x.headerLength })) }));
+    const wirePhase = (name: string, n: number): Promise<PhaseRecord> => phase(name, { kind: "wire", hubUrl: url, concurrency, models: wireModels, out: path.join(work, `wire-${n}.json`) });
+    const wires = [await wirePhase("network-floor", 1)];
     // The same fetch stage where the network, not the CPU, is the bottleneck: how close the
     // scheduling gets to requests / concurrency x latency when nothing else limits it.
     let slow: PhaseRecord | null = null;
@@ -328,12 +332,14 @@ async function main(): Promise<void> {
     for (let n = 2; n <= repeat; n++) {
       colds.push(await standin(`cold-run${n}`, { cacheDir: path.join(work, `cache-${n}`), out: path.join(work, `cold-${n}.json`) }));
       fetches.push(await fetchPhase(`cold-fetch-stage-run${n}`, n));
+      wires.push(await wirePhase(`network-floor-run${n}`, n));
       if (!argv["skip-baselines"]) alls.push(await allPhase(`baseline-concurrent-run${n}`, n));
     }
     /** The run with the median wall time (the lower middle one of an even count). */
     const median = (rs: readonly PhaseRecord[]): PhaseRecord => [...rs].sort((a, b) => a.client.wallMs - b.client.wallMs)[(rs.length - 1) >> 1]!;
     const cold = median(colds);
     const fetchStage = median(fetches);
+    const wire = median(wires);
     const all: PhaseRecord | null = alls.length > 0 ? median(alls) : null;
     const brief = (r: PhaseRecord): { wallMs: number; cpuMs: number; hubCpuMs: number; speedProbeMs: number } => ({
       wallMs: Math.round(r.client.wallMs),
@@ -343,7 +349,7 @@ async function main(): Promise<void> {
     });
     if (repeat > 1) {
       const list = (rs: readonly PhaseRecord[], m: PhaseRecord | null): string => `${rs.map((r) => fmtMs(r.client.wallMs)).join(", ")} (median ${m ? fmtMs(m.client.wallMs) : "-"})`;
-      console.log(`  interleaved runs: cold check ${list(colds, cold)}; fetch stage ${list(fetches, fetchStage)}${alls.length ? `; all at once ${list(alls, all)}` : ""}`);
+      console.log(`  interleaved runs: cold check ${list(colds, cold)}; fetch stage ${list(fetches, fetchStage)}; network floor ${list(wires, wire)}${alls.length ? `; all at once ${list(alls, all)}` : ""}`);
     }
     process.stdout.write(`  allpairs... `);
     const ap = await runPhase({ kind: "allpairs", fingerprints: fpFile, count: allpairsCount, out: path.join(work, "allpairs.json") }, work, "allpairs");
@@ -352,7 +358,7 @@ async function main(): Promise<void> {
     // ---------------------------------------------------------------- correctness
     const problems: string[] = [];
     const baselineErrors: string[] = [];
-    for (const [name, r] of [...colds.map((c) => ["cold", c] as const), ["warm", warm], ["warm-reparse", warmReparse], ["pr", pr], ...fetches.map((f) => ["cold-fetch-stage", f] as const), ...(slow ? [["cold-fetch-stage-slow", slow] as const] : [])] as const) {
+    for (const [name, r] of [...colds.map((c) => ["cold", c] as const), ["warm", warm], ["warm-reparse", warmReparse], ["pr", pr], ...fetches.map((f) => ["cold-fetch-stage", f] as const), ...wires.map((w) => ["network-floor", w] as const), ...(slow ? [["cold-fetch-stage-slow", slow] as const] : [])] as const) {
       const bad = r.client.models.filter((m) => !m.ok);
       if (bad.length) problems.push(`${name}: ${bad.length} model(s) UNKNOWN: ${bad.map((m) => `${m.model} (${m.error})`).join("; ")}`);
     }
@@ -395,6 +401,10 @@ async function main(): Promise<void> {
     tgt("cold fetch stage: wall / latency bound", ratio(fetchStage.client.wallMs, latencyBoundMs(bound.requests)), "max", 2);
     tgt("cold check: Hub busy span / latency bound (diagnostic)", ratio(cold.server.spanMs, latencyBoundMs(bound.requests)), "max", 2);
     if (slow) tgt(`cold fetch stage at ${slowLatencyMs} ms latency: wall / latency bound (diagnostic: network-bound)`, ratio(slow.client.wallMs, (bound.requests / concurrency) * slowLatencyMs), "max", 2);
+    // What the network alone allows here (the same requests and bytes, no work between them)
+    tgt("network floor: wall / latency bound (diagnostic)", ratio(wire.client.wallMs, latencyBoundMs(bound.requests)), "max", 2);
+    tgt("cold check: wall / network floor (diagnostic)", ratio(cold.client.wallMs, wire.client.wallMs), "max", 2);
+    if (all) tgt(`baseline all-at-once / network floor (diagnostic: the most any client with ${concurrency} connections per origin could reach here)`, ratio(all.client.wallMs, wire.client.wallMs), "min", 2);
     if (seq && all) {
       tgt("baseline requests / standin requests", ratio(seq.client.requests, cold.client.requests), "min", 2.5);
       tgt("baseline model-after-model / fetch stage (wall)", ratio(seq.client.wallMs, fetchStage.client.wallMs), "min", 5);
@@ -438,6 +448,7 @@ async function main(): Promise<void> {
     row(`standin check, PR (${prModel.split("/")[1]} changed)`, pr, prBound);
     row("standin fetch stage only, cold", fetchStage, bound);
     if (slow) row(`standin fetch stage only, cold, ${slowLatencyMs} ms latency`, slow, bound, slowLatencyMs);
+    row("network floor (the bound's requests, no work)", wire, bound);
     if (seq) row("parseSafetensorsMetadata, model after model", seq, bound);
     if (all) row("parseSafetensorsMetadata, all at once", all, bound);
     rows.push([
@@ -498,6 +509,7 @@ async function main(): Promise<void> {
         rule: `the table and the targets use the median of ${repeat} interleaved run(s) of each of these phases`,
         cold: colds.map(brief),
         fetchStage: fetches.map(brief),
+        networkFloor: wires.map(brief),
         baselineConcurrent: alls.map(brief),
       },
       runs: {
@@ -506,6 +518,7 @@ async function main(): Promise<void> {
         warmReparse: strip(warmReparse),
         pr: { ...strip(pr), changedModel: prModel, newSha: commit.type === "ok" ? commit.sha : null },
         fetchStage: strip(fetchStage),
+        networkFloor: strip(wire),
         ...(slow ? { fetchStageSlow: { ...strip(slow), latencyMs: slowLatencyMs, latencyBoundMs: (bound.requests / concurrency) * slowLatencyMs } } : {}),
         ...(seq ? { baselineSequential: strip(seq) } : {}),
         ...(all ? { baselineConcurrent: strip(all) } : {}),
