@@ -217,9 +217,10 @@ export function parseSafetensorsIndex(bytes: Uint8Array, ctx: IndexContext): Saf
 
   const out = { file: ctx.file, weightMap, shards, totalSize, totalParameters, metadata, findings: sink.done() };
   if (digest === null) return out as SafetensorsIndex;
+  // Kept until then: the bytes (outside the JS heap), not the decoded text.
   return withDigest(out, digest, () => {
     // the same subset as readIndexDigest, which found no repeated name: readIndexFast reads it
-    const again = readIndexFast(src);
+    const again = readIndexFast(decodeUtf8Strict(bytes) ?? "");
     if (again === null || again.weightMap.size !== entries) throw new Error(`${where(ctx)}: internal: the index read differently the second time`);
     return again.weightMap;
   });
