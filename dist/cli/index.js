@@ -42379,7 +42379,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "b993dbd9c03d30ee";
+const BUILD_ID = "0ffa0a859c16fd51";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -67800,9 +67800,10 @@ function parseSafetensorsIndex(bytes, ctx) {
     const out = { file: ctx.file, weightMap, shards, totalSize, totalParameters, metadata, findings: sink.done() };
     if (digest === null)
         return out;
+    // Kept until then: the bytes (outside the JS heap), not the decoded text.
     return withDigest(out, digest, () => {
         // the same subset as readIndexDigest, which found no repeated name: readIndexFast reads it
-        const again = readIndexFast(src);
+        const again = readIndexFast(decodeUtf8Strict(bytes) ?? "");
         if (again === null || again.weightMap.size !== entries)
             throw new Error(`${where(ctx)}: internal: the index read differently the second time`);
         return again.weightMap;
