@@ -42379,7 +42379,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "0ffa0a859c16fd51";
+const BUILD_ID = "68726ac003a176a9";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -66760,6 +66760,39 @@ class Cursor {
         this.i++;
         return name;
     }
+    /**
+     * memberName without making the string: at a key's opening quote, the key (from just after that
+     * quote to the returned end) is hashed into hashA and hashB, its hashes go into `seen`, and the
+     * cursor moves past the colon. -1 where memberName gives null, and for hashes already seen.
+     */
+    hashedMember(seen) {
+        const s = this.s;
+        if (s.charCodeAt(this.i) !== json_fast_QUOTE)
+            return -1;
+        const from = this.i + 1;
+        const to = hashedStringEnd(s, from);
+        if (to < 0)
+            return -1;
+        const first = s.charCodeAt(from);
+        if (first >= ZERO && first <= NINE)
+            return -1;
+        this.i = to + 1;
+        if (this.ws() !== COLON)
+            return -1;
+        this.i++;
+        return seen.add(hashA, hashB) ? to : -1;
+    }
+    /** At a value: past an opening brace, the next character; END past an empty object; FAIL for no object. */
+    openObject() {
+        if (this.ws() !== LBRACE)
+            return FAIL;
+        this.i++;
+        const c = this.ws();
+        if (c !== RBRACE)
+            return c;
+        this.i++;
+        return END;
+    }
     /** At an opening quote: the end (index of the closing quote), or -1 for a control character or no end. */
     stringEnd() {
         const s = this.s;
@@ -66916,22 +66949,9 @@ function readHeaderFast(s, file) {
     else {
         for (;;) {
             // the key, as memberName reads it, hashed on the way
-            if (s.charCodeAt(cur.i) !== json_fast_QUOTE)
-                return null;
             const from = cur.i + 1;
-            const to = hashedStringEnd(s, from);
+            const to = cur.hashedMember(names);
             if (to < 0)
-                return null;
-            const first = s.charCodeAt(from);
-            if (first >= ZERO && first <= NINE)
-                return null;
-            const ha = hashA;
-            const hb = hashB;
-            cur.i = to + 1;
-            if (cur.ws() !== COLON)
-                return null;
-            cur.i++;
-            if (!names.add(ha, hb))
                 return null;
             const name = s.slice(from, to);
             if (name === "__metadata__") {
@@ -67031,10 +67051,8 @@ function readHeaderFast(s, file) {
                 if (seen !== (ENTRY_DTYPE | ENTRY_SHAPE | ENTRY_OFFSETS))
                     return null;
                 tensors.push({ name, dtype, shape, file, begin, end });
-                digest.count++;
-                digest.chars += to - from;
-                digest.a = (digest.a + ha) | 0;
-                digest.b = (digest.b + hb) | 0;
+                // the name's hashes are still those hashedMember left: nothing else of an entry is hashed
+                addHashed(digest, to - from, hashA, hashB);
             }
             c = cur.afterMember();
             if (c === END)
@@ -67172,14 +67190,11 @@ function readIndex(s, weights) {
     return { shards, firstTensors, hasMetadata, metadata };
 }
 function readWeightMap(cur, weightMap, shards, firstTensors) {
-    if (cur.ws() !== LBRACE)
+    let c = cur.openObject();
+    if (c === FAIL)
         return false;
-    cur.i++;
-    let c = cur.ws();
-    if (c === RBRACE) {
-        cur.i++;
+    if (c === END)
         return true;
-    }
     const seenShards = new Set();
     const shardNames = new RepeatedString();
     for (;;) {
@@ -67263,10 +67278,14 @@ function hashRange(s, from, to) {
 /** Add one name to a digest, as readIndexDigest adds a weight_map entry. */
 function addToDigest(d, name) {
     hashRange(name, 0, name.length);
+    addHashed(d, name.length, hashA, hashB);
+}
+/** Add a name of `chars` characters whose hashes are a and b. */
+function addHashed(d, chars, a, b) {
     d.count++;
-    d.chars += name.length;
-    d.a = (d.a + hashA) | 0;
-    d.b = (d.b + hashB) | 0;
+    d.chars += chars;
+    d.a = (d.a + a) | 0;
+    d.b = (d.b + b) | 0;
 }
 function sameDigest(x, y) {
     return x.count === y.count && x.chars === y.chars && x.a === y.a && x.b === y.b;
@@ -67314,14 +67333,11 @@ class HashPairs {
     }
 }
 function readWeightDigest(cur, digest, shards, firstTensors) {
-    if (cur.ws() !== LBRACE)
+    let c = cur.openObject();
+    if (c === FAIL)
         return false;
-    cur.i++;
-    let c = cur.ws();
-    if (c === RBRACE) {
-        cur.i++;
+    if (c === END)
         return true;
-    }
     const s = cur.s;
     // about 60 characters per entry in a real index
     const names = new HashPairs(Math.ceil((s.length - cur.i) / 60));
@@ -67329,22 +67345,9 @@ function readWeightDigest(cur, digest, shards, firstTensors) {
     let d = emptyDigest();
     for (;;) {
         // the name, as memberName reads it, without making a string of it
-        if (s.charCodeAt(cur.i) !== json_fast_QUOTE)
-            return false;
         const from = cur.i + 1;
-        const to = hashedStringEnd(s, from);
-        if (to < 0)
-            return false;
-        const first = s.charCodeAt(from);
-        if (first >= ZERO && first <= NINE)
-            return false;
-        const ha = hashA;
-        const hb = hashB;
-        cur.i = to + 1;
-        if (cur.ws() !== COLON)
-            return false;
-        cur.i++;
-        if (cur.ws() !== json_fast_QUOTE)
+        const to = cur.hashedMember(names);
+        if (to < 0 || cur.ws() !== json_fast_QUOTE)
             return false;
         const shard = shardNames.read(cur);
         if (shard === null)
@@ -67358,13 +67361,9 @@ function readWeightDigest(cur, digest, shards, firstTensors) {
             }
             d = e;
         }
-        if (!names.add(ha, hb))
-            return false;
         digest.entries++;
-        d.count++;
-        d.chars += to - from;
-        d.a = (d.a + ha) | 0;
-        d.b = (d.b + hb) | 0;
+        // the name's hashes are still those hashedMember left (a shard name is not hashed)
+        addHashed(d, to - from, hashA, hashB);
         c = cur.afterMember();
         if (c === END)
             return true;

@@ -95,6 +95,35 @@ class Cursor {
     return name;
   }
 
+  /**
+   * memberName without making the string: at a key's opening quote, the key (from just after that
+   * quote to the returned end) is hashed into hashA and hashB, its hashes go into `seen`, and the
+   * cursor moves past the colon. -1 where memberName gives null, and for hashes already seen.
+   */
+  hashedMember(seen: HashPairs): number {
+    const s = this.s;
+    if (s.charCodeAt(this.i) !== QUOTE) return -1;
+    const from = this.i + 1;
+    const to = hashedStringEnd(s, from);
+    if (to < 0) return -1;
+    const first = s.charCodeAt(from);
+    if (first >= ZERO && first <= NINE) return -1;
+    this.i = to + 1;
+    if (this.ws() !== COLON) return -1;
+    this.i++;
+    return seen.add(hashA, hashB) ? to : -1;
+  }
+
+  /** At a value: past an opening brace, the next character; END past an empty object; FAIL for no object. */
+  openObject(): number {
+    if (this.ws() !== LBRACE) return FAIL;
+    this.i++;
+    const c = this.ws();
+    if (c !== RBRACE) return c;
+    this.i++;
+    return END;
+  }
+
   /** At an opening quote: the end (index of the closing quote), or -1 for a control character or no end. */
   stringEnd(): number {
     const s = this.s;
@@ -249,18 +278,9 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
   } else {
     for (;;) {
       // the key, as memberName reads it, hashed on the way
-      if (s.charCodeAt(cur.i) !== QUOTE) return null;
       const from = cur.i + 1;
-      const to = hashedStringEnd(s, from);
+      const to = cur.hashedMember(names);
       if (to < 0) return null;
-      const first = s.charCodeAt(from);
-      if (first >= ZERO && first <= NINE) return null;
-      const ha = hashA;
-      const hb = hashB;
-      cur.i = to + 1;
-      if (cur.ws() !== COLON) return null;
-      cur.i++;
-      if (!names.add(ha, hb)) return null;
       const name = s.slice(from, to);
       if (name === "__metadata__") {
         const m = readStringObject(cur);
@@ -338,10 +358,8 @@ export function readHeaderFast(s: string, file: string): FastHeader | null {
         }
         if (seen !== (ENTRY_DTYPE | ENTRY_SHAPE | ENTRY_OFFSETS)) return null;
         tensors.push({ name, dtype, shape, file, begin, end });
-        digest.count++;
-        digest.chars += to - from;
-        digest.a = (digest.a + ha) | 0;
-        digest.b = (digest.b + hb) | 0;
+        // the name's hashes are still those hashedMember left: nothing else of an entry is hashed
+        addHashed(digest, to - from, hashA, hashB);
       }
       c = cur.afterMember();
       if (c === END) break;
@@ -480,13 +498,9 @@ function readIndex(
 }
 
 function readWeightMap(cur: Cursor, weightMap: Map<string, string>, shards: string[], firstTensors: string[]): boolean {
-  if (cur.ws() !== LBRACE) return false;
-  cur.i++;
-  let c = cur.ws();
-  if (c === RBRACE) {
-    cur.i++;
-    return true;
-  }
+  let c = cur.openObject();
+  if (c === FAIL) return false;
+  if (c === END) return true;
   const seenShards = new Set<string>();
   const shardNames = new RepeatedString();
   for (;;) {
@@ -591,10 +605,15 @@ function hashRange(s: string, from: number, to: number): void {
 /** Add one name to a digest, as readIndexDigest adds a weight_map entry. */
 export function addToDigest(d: ShardDigest, name: string): void {
   hashRange(name, 0, name.length);
+  addHashed(d, name.length, hashA, hashB);
+}
+
+/** Add a name of `chars` characters whose hashes are a and b. */
+function addHashed(d: ShardDigest, chars: number, a: number, b: number): void {
   d.count++;
-  d.chars += name.length;
-  d.a = (d.a + hashA) | 0;
-  d.b = (d.b + hashB) | 0;
+  d.chars += chars;
+  d.a = (d.a + a) | 0;
+  d.b = (d.b + b) | 0;
 }
 
 export function sameDigest(x: ShardDigest, y: ShardDigest): boolean {
@@ -643,13 +662,9 @@ class HashPairs {
 }
 
 function readWeightDigest(cur: Cursor, digest: IndexDigest, shards: string[], firstTensors: string[]): boolean {
-  if (cur.ws() !== LBRACE) return false;
-  cur.i++;
-  let c = cur.ws();
-  if (c === RBRACE) {
-    cur.i++;
-    return true;
-  }
+  let c = cur.openObject();
+  if (c === FAIL) return false;
+  if (c === END) return true;
   const s = cur.s;
   // about 60 characters per entry in a real index
   const names = new HashPairs(Math.ceil((s.length - cur.i) / 60));
@@ -657,18 +672,9 @@ function readWeightDigest(cur: Cursor, digest: IndexDigest, shards: string[], fi
   let d = emptyDigest();
   for (;;) {
     // the name, as memberName reads it, without making a string of it
-    if (s.charCodeAt(cur.i) !== QUOTE) return false;
     const from = cur.i + 1;
-    const to = hashedStringEnd(s, from);
-    if (to < 0) return false;
-    const first = s.charCodeAt(from);
-    if (first >= ZERO && first <= NINE) return false;
-    const ha = hashA;
-    const hb = hashB;
-    cur.i = to + 1;
-    if (cur.ws() !== COLON) return false;
-    cur.i++;
-    if (cur.ws() !== QUOTE) return false;
+    const to = cur.hashedMember(names);
+    if (to < 0 || cur.ws() !== QUOTE) return false;
     const shard = shardNames.read(cur);
     if (shard === null) return false;
     if (shardNames.fresh) {
@@ -680,12 +686,9 @@ function readWeightDigest(cur: Cursor, digest: IndexDigest, shards: string[], fi
       }
       d = e;
     }
-    if (!names.add(ha, hb)) return false;
     digest.entries++;
-    d.count++;
-    d.chars += to - from;
-    d.a = (d.a + ha) | 0;
-    d.b = (d.b + hb) | 0;
+    // the name's hashes are still those hashedMember left (a shard name is not hashed)
+    addHashed(d, to - from, hashA, hashB);
     c = cur.afterMember();
     if (c === END) return true;
     if (c === FAIL) return false;
