@@ -42379,7 +42379,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "68726ac003a176a9";
+const BUILD_ID = "9f7b4eb5845056ee";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -67228,7 +67228,7 @@ function readWeightMap(cur, weightMap, shards, firstTensors) {
 function emptyDigest() {
     return { count: 0, chars: 0, a: 0, b: 0 };
 }
-/** The two hashes of the last hashName/hashRange call (module state: no allocation per name). */
+/** The two hashes of the last hashRange or hashedStringEnd call (module state: no allocation per name). */
 let hashA = 0;
 let hashB = 0;
 function fmix32(h) {
@@ -67279,6 +67279,13 @@ function hashRange(s, from, to) {
 function addToDigest(d, name) {
     hashRange(name, 0, name.length);
     addHashed(d, name.length, hashA, hashB);
+}
+/** The digest of the names of these tensors (a header read by the general path, or headers given without one). */
+function namesDigest(tensors) {
+    const d = emptyDigest();
+    for (const t of tensors)
+        addToDigest(d, t.name);
+    return d;
 }
 /** Add a name of `chars` characters whose hashes are a and b. */
 function addHashed(d, chars, a, b) {
@@ -67536,6 +67543,7 @@ function parseSafetensorsHeader(json, ctx) {
     }
     // When every tensor is placed, `placed` already holds them in this order.
     const sorted = placed.length === tensors.length ? placed : tensors.sort(byOffsets);
+    // the names' digest: the fast reader adds it up as it reads
     return { tensors: sorted, metadata, findings: sink.done(), dataEnd, names: quick !== null ? quick.names : namesDigest(tensors) };
 }
 /**
@@ -67651,13 +67659,6 @@ function readHeaderGeneral(headerBytes, src, ctx, sink, fatal) {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 function byOffsets(a, b) {
     return a.begin - b.begin || a.end - b.end || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-}
-/** The digest of the tensor names of a header read by the general path (the fast reader adds them up as it reads). */
-function namesDigest(tensors) {
-    const d = emptyDigest();
-    for (const t of tensors)
-        addToDigest(d, t.name);
-    return d;
 }
 
 ;// CONCATENATED MODULE: ./src/formats/safetensors-index.ts
@@ -68124,13 +68125,7 @@ function validateIndexAgainstHeaders(index, headers, opts = {}) {
 function headersMatchDigest(digest, headers) {
     const none = emptyDigest();
     for (const h of headers) {
-        let d = h.names ?? null;
-        if (d === null) {
-            d = emptyDigest();
-            for (const t of h.tensors)
-                addToDigest(d, t.name);
-        }
-        if (!sameDigest(d, digest.shards.get(h.file) ?? none))
+        if (!sameDigest(h.names ?? namesDigest(h.tensors), digest.shards.get(h.file) ?? none))
             return false;
     }
     return true;

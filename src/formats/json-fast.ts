@@ -552,7 +552,7 @@ export function emptyDigest(): ShardDigest {
   return { count: 0, chars: 0, a: 0, b: 0 };
 }
 
-/** The two hashes of the last hashName/hashRange call (module state: no allocation per name). */
+/** The two hashes of the last hashRange or hashedStringEnd call (module state: no allocation per name). */
 let hashA = 0;
 let hashB = 0;
 
@@ -606,6 +606,13 @@ function hashRange(s: string, from: number, to: number): void {
 export function addToDigest(d: ShardDigest, name: string): void {
   hashRange(name, 0, name.length);
   addHashed(d, name.length, hashA, hashB);
+}
+
+/** The digest of the names of these tensors (a header read by the general path, or headers given without one). */
+export function namesDigest(tensors: readonly TensorRecord[]): ShardDigest {
+  const d = emptyDigest();
+  for (const t of tensors) addToDigest(d, t.name);
+  return d;
 }
 
 /** Add a name of `chars` characters whose hashes are a and b. */

@@ -58,7 +58,7 @@ import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { dtypeBits, isSafeNonNegativeInteger, tensorElements, tensorElementsNumber } from "./dtypes.js";
-import { addToDigest, emptyDigest, readIndexDigest, readIndexFast, sameDigest, type IndexDigest, type ShardDigest } from "./json-fast.js";
+import { emptyDigest, namesDigest, readIndexDigest, readIndexFast, sameDigest, type IndexDigest, type ShardDigest } from "./json-fast.js";
 import { FindingSink, decodeUtf8Strict, parseOrError, isPlainObject, jsonType, preview, quickScan, scanJson, where } from "./json-scan.js";
 import { DEFAULT_MAX_HEADER_BYTES } from "./safetensors.js";
 
@@ -566,12 +566,7 @@ export function validateIndexAgainstHeaders(index: SafetensorsIndex, headers: re
 function headersMatchDigest(digest: IndexDigest, headers: readonly ShardHeader[]): boolean {
   const none = emptyDigest();
   for (const h of headers) {
-    let d = h.names ?? null;
-    if (d === null) {
-      d = emptyDigest();
-      for (const t of h.tensors) addToDigest(d, t.name);
-    }
-    if (!sameDigest(d, digest.shards.get(h.file) ?? none)) return false;
+    if (!sameDigest(h.names ?? namesDigest(h.tensors), digest.shards.get(h.file) ?? none)) return false;
   }
   return true;
 }

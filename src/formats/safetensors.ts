@@ -52,7 +52,7 @@ import type { Finding } from "../fingerprint/types.js";
 import type { TensorRecord } from "../sources/types.js";
 import { FormatError } from "../util/errors.js";
 import { DTYPES, isSafeNonNegativeInteger, tensorBytesFast, tensorSize } from "./dtypes.js";
-import { addToDigest, emptyDigest, readHeaderFast, type ShardDigest } from "./json-fast.js";
+import { namesDigest, readHeaderFast, type ShardDigest } from "./json-fast.js";
 import { FindingSink, decodeUtf8Strict, parseOrError, isPlainObject, jsonType, preview, quickScan, scanJson, setOwn, where } from "./json-scan.js";
 
 /** The reference parser's MAX_HEADER_SIZE. */
@@ -298,6 +298,7 @@ export function parseSafetensorsHeader(json: Uint8Array, ctx: ParseHeaderContext
 
   // When every tensor is placed, `placed` already holds them in this order.
   const sorted = placed.length === tensors.length ? placed : tensors.sort(byOffsets);
+  // the names' digest: the fast reader adds it up as it reads
   return { tensors: sorted, metadata, findings: sink.done(), dataEnd, names: quick !== null ? quick.names : namesDigest(tensors) };
 }
 
@@ -432,11 +433,4 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 function byOffsets(a: TensorRecord, b: TensorRecord): number {
   return a.begin - b.begin || a.end - b.end || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-}
-
-/** The digest of the tensor names of a header read by the general path (the fast reader adds them up as it reads). */
-function namesDigest(tensors: readonly TensorRecord[]): ShardDigest {
-  const d = emptyDigest();
-  for (const t of tensors) addToDigest(d, t.name);
-  return d;
 }
