@@ -145,6 +145,26 @@ describe("analysis workers", () => {
     }
   }, 60_000);
 
+  it("a header in a buffer of its own is transferred to the worker as it is; a view into a larger buffer (a cache pack) is copied", async () => {
+    const pool = AnalysisPool.start(1) as AnalysisPool;
+    try {
+      const session = pool.session("ok/sharded", null);
+      const text = '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}';
+      const own = new TextEncoder().encode(text);
+      const h = (json: Uint8Array) => ({ json, headerLength: json.byteLength, bytesRead: 0, fileSize: 12 + json.byteLength, requests: 0 });
+      await session.header("a.safetensors", h(own), 12 + own.byteLength);
+      expect(own.byteLength).toBe(0); // transferred, not copied
+      const pack = new TextEncoder().encode(`pack${text}`);
+      const view = pack.subarray(4);
+      await session.header("b.safetensors", h(view), 12 + view.byteLength);
+      expect(new TextDecoder().decode(view)).toBe(text); // copied: the pack is intact
+      expect(session.tensorCount).toBe(2);
+      session.close();
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
   it("a worker that dies: its open models become UNKNOWN with the reason, the others are unaffected, nothing hangs", async () => {
     const manifest = brokenManifest();
     const ctx = createRunContext({ hubUrl: broken.url, env: {} });

@@ -42379,7 +42379,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "9f7b4eb5845056ee";
+const BUILD_ID = "6d1b2770819dfd6b";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -50663,6 +50663,10 @@ class AnalysisPool {
 function own(bytes) {
     return new Uint8Array(bytes);
 }
+/** Whether the view is all of a (transferable) buffer. */
+function wholeBuffer(bytes) {
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+}
 class PoolSession {
     pool;
     sid;
@@ -50703,8 +50707,13 @@ class PoolSession {
             throw new Error("analysis worker: unexpected reply");
         return { shards: m.shards, plan: m.plan, findings: m.findings };
     }
+    /**
+     * Hand over one header. Bytes read from the network or a file are a buffer of their own
+     * (readSafetensorsHeaderBytes copies them out of the response): that buffer is transferred as
+     * it is, and `h.json` is empty afterwards. A view into something larger (a cache pack) is copied.
+     */
     async header(shard, h, fileSize) {
-        const json = own(h.json);
+        const json = wholeBuffer(h.json) ? h.json : own(h.json);
         const slot = this.handOver(json.byteLength);
         const reply = this.pool.reply(slot, `${this.sid}:p:${shard}`);
         this.pool.post(slot, { t: "header", sid: this.sid, model: this.model, shard, headerLength: h.headerLength, fileSize, json }, [json.buffer]);
@@ -68256,6 +68265,7 @@ async function readSafetensorsHeaderBytes(get, opts) {
     const n = headerLengthFromPrefix(first.bytes, { model: opts.model, file: opts.file, maxHeaderBytes: max, fileSize });
     let json;
     if (first.bytes.byteLength >= 8 + n) {
+        // a copy: the header gets a buffer of its own (the analysis pool transfers it to its worker)
         json = first.bytes.slice(8, 8 + n);
     }
     else {

@@ -37,6 +37,7 @@ export async function readSafetensorsHeaderBytes(get: RangeGet, opts: StHeaderOp
   const n = headerLengthFromPrefix(first.bytes, { model: opts.model, file: opts.file, maxHeaderBytes: max, fileSize });
   let json: Uint8Array;
   if (first.bytes.byteLength >= 8 + n) {
+    // a copy: the header gets a buffer of its own (the analysis pool transfers it to its worker)
     json = first.bytes.slice(8, 8 + n);
   } else {
     const have = first.bytes.byteLength;

@@ -42,7 +42,11 @@ export interface ReadFileOptions {
 export interface SafetensorsHeaderBytes {
   /** N: the header length from the 8-byte little-endian prefix. */
   headerLength: number;
-  /** The N header bytes (UTF-8 JSON). */
+  /**
+   * The N header bytes (UTF-8 JSON): a buffer of their own when read from the network or a file
+   * (the analysis pool then transfers it to its worker, leaving this empty), or a view into a
+   * cache pack.
+   */
   json: Uint8Array;
   /** Full file size (from Content-Range or stat). */
   fileSize: number | null;

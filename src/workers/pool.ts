@@ -182,6 +182,11 @@ function own(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+/** Whether the view is all of a (transferable) buffer. */
+function wholeBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+}
+
 export class PoolSession implements Offload {
   private finished = false;
   private worker: Slot | null = null;
@@ -221,8 +226,13 @@ export class PoolSession implements Offload {
     return { shards: m.shards, plan: m.plan, findings: m.findings };
   }
 
+  /**
+   * Hand over one header. Bytes read from the network or a file are a buffer of their own
+   * (readSafetensorsHeaderBytes copies them out of the response): that buffer is transferred as
+   * it is, and `h.json` is empty afterwards. A view into something larger (a cache pack) is copied.
+   */
   async header(shard: string, h: SafetensorsHeaderBytes, fileSize: number | null): Promise<void> {
-    const json = own(h.json);
+    const json = wholeBuffer(h.json) ? h.json : own(h.json);
     const slot = this.handOver(json.byteLength);
     const reply = this.pool.reply(slot, `${this.sid}:p:${shard}`);
     this.pool.post(slot, { t: "header", sid: this.sid, model: this.model, shard, headerLength: h.headerLength, fileSize, json }, [json.buffer as ArrayBuffer]);
