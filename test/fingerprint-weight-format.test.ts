@@ -7,6 +7,7 @@ import {
   detectWeightFormatDetailed,
   formatFromConfig,
   formatFromTensors,
+  modulePairsBothWays,
   weightFormatFeature,
 } from "../src/fingerprint/weight-format.js";
 import { CORPUS_DIR, corpusPath, describeCorpus, readCorpusJson } from "./support/corpus.js";
@@ -223,6 +224,57 @@ describe("detectWeightFormat edge cases", () => {
   it("DeepSeek-V3-like FP8: block size from the weight_scale_inv shapes, even for 576-row kv_a", () => {
     const t = deepSeekTensors({ denseLayers: 1, moeLayers: 1, experts: 8, mtp: false, fp8: true });
     expect(formatFromTensors(t)).toMatchObject({ format: "fp8-e4m3-block", blockSize: [128, 128], scaleDtypes: ["F32"], method: "fp8" });
+  });
+
+  it("(weight, block scale) pairs come from module ids exactly as from the module map, in any order", () => {
+    // Seeded shuffles of names with layers, experts and a module id in the last segment; a module's
+    // first tensor may be a third bookkeeping leaf; some modules lack one side; a layer may end in
+    // a number; bitsandbytes leaves (another module split) make it use the map.
+    let seed = 7;
+    const rnd = (n: number): number => {
+      // mulberry32
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) % n;
+    };
+    let compared = 0;
+    for (let round = 0; round < 200; round++) {
+      const b = new HeaderBuilder();
+      const names: [string, string, number[]][] = [];
+      const layers = 1 + rnd(4);
+      for (let l = 0; l < layers; l++) {
+        for (let e = 0; e < 1 + rnd(12); e++) {
+          for (const proj of ["gate_proj", "up_proj", "down_proj"]) {
+            const mod = `model.layers.${l}.mlp.experts.${e}.${proj}`;
+            const o = 128 * (1 + rnd(3));
+            const i = 128 * (1 + rnd(3));
+            if (rnd(8) > 0) names.push([`${mod}.weight`, "F8_E4M3", [o, i]]);
+            if (rnd(8) > 0) names.push([`${mod}.weight_scale_inv`, "F32", [o / (64 * (1 + rnd(2))), i / 128]]);
+            if (rnd(4) === 0) names.push([`${mod}.input_scale`, "F32", []]);
+            if (rnd(10) === 0) names.push([`${mod}.bias`, "BF16", [o]]);
+          }
+        }
+        if (rnd(3) === 0) names.push([`model.layers.${l}.mlp.gate.weight`, "BF16", [8, 128]]);
+        if (rnd(5) === 0) names.push([`model.layers.${l}.mlp.experts.${l}`, "F32", [4]]);
+      }
+      if (round % 10 === 9) names.push(["model.layers.0.mlp.experts.0.up_proj.weight.absmax", "F32", [64]]);
+      for (let k = names.length - 1; k > 0; k--) {
+        const j = rnd(k + 1);
+        [names[k], names[j]] = [names[j]!, names[k]!];
+      }
+      if (round % 2 === 0) names.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+      for (const [n, d, sh] of names) b.add(n, d, sh);
+      const { pairs, fromMap } = modulePairsBothWays(b.tensors, "weight", "weight_scale_inv");
+      expect(pairs).toEqual(fromMap);
+      for (let k = 0; k < pairs.length; k++) expect(pairs[k]![0]).toBe(fromMap[k]![0]);
+      compared += pairs.length;
+    }
+    expect(compared).toBeGreaterThan(2000);
+    const ds = deepSeekTensors({ denseLayers: 1, moeLayers: 2, experts: 16, mtp: true, fp8: true });
+    const both = modulePairsBothWays(ds, "weight", "weight_scale_inv");
+    expect(both.pairs.length).toBeGreaterThan(96);
+    expect(both.pairs).toEqual(both.fromMap);
   });
 
   it("bitsandbytes 4-bit defaults to fp4 when the config omits the quant type (bitsandbytes' default)", () => {

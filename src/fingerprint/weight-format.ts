@@ -476,6 +476,54 @@ function dominant(m: Map<string, number>): string | null {
 }
 
 /** Modules that have all the given leaves (none when a leaf occurs nowhere: no map is built). */
+/**
+ * The (a, b) tensors of every module that has both leaves, in moduleMap's order (modules by their
+ * first tensor, each leaf's first tensor): what modulesWith(s, a, b) gives, without a map per
+ * module. FP8 block-scaled MoE checkpoints have ~10^5 such modules. The tensor index's module ids
+ * stand for "the name before its last dot", which is the module of every tensor whose split is
+ * plain; with any other split in the list (bitsandbytes, `*_blocks`, quant_state) the map is used.
+ */
+function pairsWith(s: Scan, a: string, b: string): [TensorRecord, TensorRecord][] {
+  if (!s.leaves.has(a) || !s.leaves.has(b)) return [];
+  if (s.modules) return modulesWith(s, a, b).map((m) => [m.get(a)!, m.get(b)!]);
+  const infos = tensorIndex(s.tensors).infos;
+  let maxMod = 0;
+  for (let i = 0; i < infos.length; i++) if ((infos[i] as TensorInfo).mod > maxMod) maxMod = (infos[i] as TensorInfo).mod;
+  // modules in the order of their first moduled tensor, and each one's first a and b
+  const seen = new Uint8Array(maxMod + 1);
+  const order: number[] = [];
+  const ofA = new Int32Array(maxMod + 1).fill(-1);
+  const ofB = new Int32Array(maxMod + 1).fill(-1);
+  for (let i = 0; i < infos.length; i++) {
+    const info = infos[i] as TensorInfo;
+    const ls = leafSplitOfKey(info.key, info.t.name, s.memo);
+    if (!ls.moduled) continue;
+    if (!ls.plain) return modulesWith(s, a, b).map((m) => [m.get(a)!, m.get(b)!]);
+    const id = info.mod;
+    if (seen[id] === 0) {
+      seen[id] = 1;
+      order.push(id);
+    }
+    if (ls.leaf === a) {
+      if (ofA[id]! < 0) ofA[id] = i;
+    } else if (ls.leaf === b && ofB[id]! < 0) ofB[id] = i;
+  }
+  const out: [TensorRecord, TensorRecord][] = [];
+  for (const id of order) {
+    const ia = ofA[id]!;
+    const ib = ofB[id]!;
+    if (ia >= 0 && ib >= 0) out.push([(infos[ia] as TensorInfo).t, (infos[ib] as TensorInfo).t]);
+  }
+  return out;
+}
+
+/** @internal For tests: pairsWith(a, b) of a tensor list, and the same pairs from the module map. */
+export function modulePairsBothWays(tensors: readonly TensorRecord[], a: string, b: string): { pairs: [TensorRecord, TensorRecord][]; fromMap: [TensorRecord, TensorRecord][] } {
+  const pairs = pairsWith(scanTensors(tensors), a, b);
+  const fromMap = modulesWith(scanTensors(tensors), a, b).map((m): [TensorRecord, TensorRecord] => [m.get(a)!, m.get(b)!]);
+  return { pairs, fromMap };
+}
+
 function modulesWith(s: Scan, ...leaves: string[]): Map<string, TensorRecord>[] {
   const out: Map<string, TensorRecord>[] = [];
   if (!leaves.every((l) => s.leaves.has(l))) return out;
@@ -510,14 +558,13 @@ function blockEdge(dim: number, sdim: number): number | null {
 }
 
 /** Most common block edge (out/scale rows, in/scale cols) over FP8 weights and their block scales. */
-function blockFromShapes(pairs: Map<string, TensorRecord>[], scaleLeaf: string): number[] | null {
+/** The dominant block size over (weight, block scale) pairs. */
+function blockFromShapes(pairs: readonly (readonly [TensorRecord, TensorRecord])[]): number[] | null {
   const votes = new Map<string, number>();
   let [lo, li, lso, lsi] = [-1, -1, -1, -1];
   let lk: string | null = null;
-  for (const m of pairs) {
-    const w = m.get("weight");
-    const sc = m.get(scaleLeaf);
-    if (!w || !sc || w.shape.length !== 2 || sc.shape.length !== 2) continue;
+  for (const [w, sc] of pairs) {
+    if (w.shape.length !== 2 || sc.shape.length !== 2) continue;
     const [o, i] = w.shape as [number, number];
     const [so, si] = sc.shape as [number, number];
     if (so <= 1 || si <= 1) continue;
@@ -600,19 +647,19 @@ export function formatFromTensors(tensors: readonly TensorRecord[] | null, sourc
   // FP8
   if (storage === "F8_E4M3" || storage === "F8_E5M2" || storage === "F8_E4M3FNUZ" || storage === "F8_E5M2FNUZ") {
     const fmt = storage.startsWith("F8_E5M2") ? "e5m2" : "e4m3";
-    const inv = modulesWith(s, "weight", "weight_scale_inv");
-    const ws = modulesWith(s, "weight", "weight_scale");
+    const inv = pairsWith(s, "weight", "weight_scale_inv");
+    const ws = pairsWith(s, "weight", "weight_scale");
     let wf: WeightFormat;
-    if (inv.length > 0 || ws.some((m) => isBlockScale(m.get("weight")!, m.get("weight_scale")!))) {
+    if (inv.length > 0 || ws.some(([w, sc]) => isBlockScale(w, sc))) {
       wf = blank(`fp8-${fmt}-block`);
-      wf.blockSize = blockFromShapes(inv.length > 0 ? inv : ws, inv.length > 0 ? "weight_scale_inv" : "weight_scale");
+      wf.blockSize = blockFromShapes(inv.length > 0 ? inv : ws);
       wf.method = inv.length > 0 ? "fp8" : "compressed-tensors";
       wf.evidence.push(
         `tensors: ${count(storage)} ${storage} matrices with ${inv.length > 0 ? "weight_scale_inv" : "2-D weight_scale"} block scales${wf.blockSize ? `, block ${wf.blockSize.join("x")} from scale shapes` : ""}`,
       );
     } else {
       wf = blank(`fp8-${fmt}`);
-      const ex = ws[0]?.get("weight_scale");
+      const ex = ws[0]?.[1];
       const gran = !ex ? "no weight scales" : ex.shape.length === 0 || (ex.shape.length === 1 && ex.shape[0] === 1) ? "per-tensor weight_scale" : "per-channel weight_scale";
       wf.evidence.push(`tensors: ${count(storage)} ${storage} matrices, ${gran}${s.leaves.has("input_scale") ? ", static input_scale" : ""}`);
     }
