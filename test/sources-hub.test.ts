@@ -85,6 +85,81 @@ describeCorpus("sharded corpus repo (Mistral-7B-Instruct-v0.3, real weight map a
   });
 });
 
+describe("a new commit of a cached repo: unchanged files carried over by content id", () => {
+  const ID = "tiny/carry";
+  const cfg = tinyConfig({});
+  let carryCache: string;
+  beforeAll(() => {
+    carryCache = mkdtempSync(path.join(os.tmpdir(), "standin-carry-"));
+    buildSyntheticRepo(store, ID, cfg, { shards: 2 });
+  });
+  afterAll(() => rmSync(carryCache, { recursive: true, force: true }));
+
+  const resolves = () => hub.requests.filter((r) => r.url.includes("/resolve/")).map((r) => decodeURIComponent(r.url.split("/").pop() ?? ""));
+  const pathsInfoCalls = () => hub.requests.filter((r) => r.method === "POST" && r.url.includes("/paths-info/")).length;
+  async function run() {
+    hub.resetLog();
+    const r = await acquireModel(ID, { cacheDir: carryCache });
+    await r.ctx.cache.releaseWrites();
+    return { ...r, resolves: resolves(), pathsInfo: pathsInfoCalls(), sha: (await r.src.resolve()).sha };
+  }
+  function commit(message: string, edit: (c: ReturnType<ReturnType<RepoStore["repo"]>["commit"]>) => void): string {
+    const c = store.repo(ID).commit({ message });
+    edit(c);
+    return c.finish({ ref: "main" });
+  }
+
+  it("README edit: 1 info + 2 paths-info, no file read; config edit: only config.json; new shard headers: only the shards", async () => {
+    const first = await run();
+    expect(first.ctx.layer.total.requests).toBe(1 + 1 + 1 + 2);
+    expect(first.pathsInfo).toBe(0); // nothing earlier in the cache: no extra call
+
+    const readmeSha = commit("Update README.md", (c) => c.writeFile("README.md", "# tiny carry\n\nnew text\n"));
+    const readme = await run();
+    expect(readme.sha).toBe(readmeSha);
+    expect(readme.resolves).toEqual([]);
+    expect(readme.pathsInfo).toBe(2);
+    expect(readme.ctx.layer.total.requests).toBe(3);
+    expect(readme.out.raw.tensors).toEqual(first.out.raw.tensors);
+    expect(readme.out.raw.config).toEqual(first.out.raw.config);
+
+    // the carried entries are this revision's own now: the same revision again is 1 request
+    const again = await run();
+    expect(again.ctx.layer.total.requests).toBe(1);
+    expect(again.pathsInfo).toBe(0);
+
+    commit("Update config.json", (c) => c.writeJson("config.json", { ...cfg, rope_theta: 12345 }));
+    const conf = await run();
+    expect(conf.resolves).toEqual(["config.json"]);
+    expect(conf.ctx.layer.total.requests).toBe(1 + 2 + 1);
+    expect((conf.out.raw.config as Record<string, unknown>)["rope_theta"]).toBe(12345);
+    expect(conf.out.raw.tensors).toEqual(first.out.raw.tensors);
+
+    // the same tensors written again with other metadata: both headers change, the index does not
+    buildSyntheticRepo(store, ID, { ...cfg, rope_theta: 12345 }, { shards: 2, metadata: { format: "pt", note: "re-exported" } });
+    const shards = await run();
+    expect(shards.resolves.sort()).toEqual(["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]);
+    expect(shards.ctx.layer.total.requests).toBe(1 + 2 + 2);
+    expect(shards.out.raw.tensors.map((t) => [t.name, t.dtype, t.shape])).toEqual(first.out.raw.tensors.map((t) => [t.name, t.dtype, t.shape]));
+  });
+
+  it("a failing paths-info call only means the files are read as usual", async () => {
+    commit("Update README.md again", (c) => c.writeFile("README.md", "# tiny carry\n\nthird text\n"));
+    const faulty = await startHubServer({ store, faults: [{ kind: "5xx", status: 500, match: { path: /paths-info/ } }] });
+    try {
+      const ctx = createRunContext({ hubUrl: faulty.url, token: null, cacheDir: carryCache, backoffBaseMs: 5, retries: 0, env: {} });
+      const src = createSource({ id: ID, repo: ID, local: null, revision: "main" }, ctx);
+      const out = await acquire(src, { source: "auto" });
+      expect(out.raw.findings.filter((f) => f.severity === "error")).toEqual([]);
+      expect(out.raw.tensors.length).toBeGreaterThan(0);
+      expect(faulty.requests.filter((r) => r.url.includes("/paths-info/")).map((r) => r.status)).toEqual([500, 500]);
+      expect(faulty.requests.filter((r) => r.url.includes("/resolve/")).length).toBe(1 + 1 + 2);
+    } finally {
+      await faulty.close();
+    }
+  });
+});
+
 describe("hub source", () => {
   it("reads a single-file repo in 1 info + 1 config + 1 header request", async () => {
     const { out, ctx } = await acquireModel("tiny/single");

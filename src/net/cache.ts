@@ -10,7 +10,7 @@
  * Never stores tokens: keys are repo ids, shas and file paths; values are file bytes.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { mapLimit } from "./limiter.js";
 
@@ -130,8 +130,9 @@ export class DiskCache {
     return !!sha && SHA_RE.test(sha);
   }
 
-  private entryPath(repo: string, sha: string, file: string, kind: CacheKind): string {
-    this.touch(repo, sha);
+  /** `use`: the run uses this revision (pruneStaleRevisions keeps it); false for a look at an earlier one. */
+  private entryPath(repo: string, sha: string, file: string, kind: CacheKind, use = true): string {
+    if (use) this.touch(repo, sha);
     const repoKey = this.repoKey(repo);
     const fileKey = createHash("sha256").update(`${kind}\0${file}`).digest("hex").slice(0, 32);
     const safeName = file.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-80);
@@ -159,17 +160,62 @@ export class DiskCache {
    * The entries of a pack (name -> bytes), or null when absent or unreadable. Does not count hits or
    * misses: the caller counts the entries it serves.
    */
-  async getPack(repo: string, sha: string | null, name: string): Promise<Map<string, Uint8Array> | null> {
+  async getPack(repo: string, sha: string | null, name: string, use = true): Promise<Map<string, Uint8Array> | null> {
     if (!this.dir || !DiskCache.isCacheableRevision(sha)) return null;
-    const held = this.heldEntry(repo, sha, name, "pack");
+    const held = use ? this.heldEntry(repo, sha, name, "pack") : null;
     if (held) return decodePack(held);
     let buf: Buffer;
     try {
-      buf = await readFile(this.entryPath(repo, sha, name, "pack"));
+      buf = await readFile(this.entryPath(repo, sha, name, "pack", use));
     } catch {
       return null;
     }
     return decodePack(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  }
+
+  /**
+   * The most recently written other revision of this repo that holds the pack `name` (from an
+   * earlier run), or null. It is not marked as used: a run that moved past it still prunes it.
+   */
+  async earlierRevision(repo: string, sha: string, name: string): Promise<string | null> {
+    if (!this.dir) return null;
+    let entries: string[];
+    try {
+      entries = await readdir(path.join(this.dir, VERSION, this.repoKey(repo)));
+    } catch {
+      return null;
+    }
+    let best: string | null = null;
+    let bestTime = -Infinity;
+    for (const e of entries) {
+      if (!SHA_RE.test(e) || e === sha) continue;
+      try {
+        const st = await stat(this.entryPath(repo, e, name, "pack", false));
+        if (st.mtimeMs > bestTime) [best, bestTime] = [e, st.mtimeMs];
+      } catch {
+        // no such pack in that revision
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Copy the entries of `files` (kind `kind`) from an earlier revision to `to`: the caller knows
+   * their content is the same in both. Counts no hits or misses. Returns the files copied.
+   */
+  async carry(repo: string, from: string, to: string, files: readonly string[], kind: CacheKind): Promise<string[]> {
+    if (!this.dir || !DiskCache.isCacheableRevision(from) || !DiskCache.isCacheableRevision(to)) return [];
+    const copied: string[] = [];
+    for (const f of files) {
+      try {
+        const buf = await readFile(this.entryPath(repo, from, f, kind, false));
+        await this.put(repo, to, f, kind, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+        copied.push(f);
+      } catch {
+        // not cached there
+      }
+    }
+    return copied;
   }
 
   /** Write a pack (replacing any previous one). */

@@ -3,7 +3,7 @@
  * our own fetch layer for files and ranged safetensors header reads. Every file read is pinned to
  * the resolved commit sha, so results are reproducible and cacheable.
  */
-import { modelInfo } from "@huggingface/hub";
+import { modelInfo, pathsInfo } from "@huggingface/hub";
 import { DiskCache } from "../net/cache.js";
 import { REQUEST_PRIORITY, type FetchLayer } from "../net/fetch.js";
 import { HubError, StandinError, UsageError } from "../util/errors.js";
@@ -13,6 +13,8 @@ import type { HeaderReadOptions, ModelSource, RangeReader, ReadFileOptions, Reso
 export const DEFAULT_HUB_URL = "https://huggingface.co";
 /** Cache pack holding a model's safetensors headers. */
 const HEADER_PACK = "safetensors-headers";
+/** At most this many files compared by carryOver (one paths-info call per revision; the Hub takes about 2,000). */
+const MAX_CARRY_PATHS = 1000;
 /** Default cap for whole-file reads (config.json, index): 50 MB. */
 export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
 
@@ -35,6 +37,8 @@ export class HubSource implements ModelSource {
   private readonly unsaved = new Map<string, Uint8Array>();
   /** verifyAccess(): once per source, and not at all once a file came from the Hub with this token. */
   private access: Promise<void> | null = null;
+  /** carryOver(): once per source. */
+  private carried: Promise<void> | null = null;
 
   constructor(
     readonly model: string,
@@ -110,6 +114,7 @@ export class HubSource implements ModelSource {
 
   async readFile(path: string, opts: ReadFileOptions = {}): Promise<Uint8Array> {
     const sha = this.sha();
+    await this.carryOver();
     const cached = await this.ctx.cache.get(this.repo, sha, path, "file");
     if (cached) {
       await this.verifyAccess();
@@ -171,6 +176,7 @@ export class HubSource implements ModelSource {
 
   async readSafetensorsHeader(path: string, opts: HeaderReadOptions): Promise<SafetensorsHeaderBytes> {
     const sha = this.sha();
+    await this.carryOver();
     const packed = (await this.headerPack())?.get(path);
     const decoded = packed ? decodeHeaderCache(packed) : null;
     if (decoded) {
@@ -188,6 +194,61 @@ export class HubSource implements ModelSource {
     });
     this.unsaved.set(path, encodeHeaderCache(h));
     return h;
+  }
+
+  /**
+   * A new commit of a repo whose earlier revision is in the cache (an upstream README edit, a PR
+   * that changed config.json): the files whose content is the same in both revisions are carried
+   * over from the cache instead of read again. Content is compared by the Hub's own ids (the LFS
+   * sha256 of a shard, the git blob id of a small file, with the size) from one `paths-info` call
+   * per revision, so a README commit costs 2 API calls instead of a config, an index and one read
+   * per shard. Anything that goes wrong here (no earlier revision, a failed call) only means the
+   * files are read as usual.
+   */
+  private carryOver(): Promise<void> {
+    return (this.carried ??= this.carryOverNow().catch(() => undefined));
+  }
+
+  private async carryOverNow(): Promise<void> {
+    const sha = this.sha();
+    const cache = this.ctx.cache;
+    if (!cache.dir || !DiskCache.isCacheableRevision(sha) || !this.resolved) return;
+    const earlier = await cache.earlierRevision(this.repo, sha, HEADER_PACK);
+    if (!earlier || (await this.headerPack())) return; // nothing earlier, or this revision is cached already
+    const old = await cache.getPack(this.repo, earlier, HEADER_PACK, false);
+    if (!old || old.size === 0) return;
+    const listed = new Set(this.resolved.files.map((f) => f.path));
+    const small = [...listed].filter((p) => p === "config.json" || p.endsWith(".safetensors.index.json"));
+    const paths = [...new Set([...old.keys(), ...small])].filter((p) => listed.has(p));
+    if (paths.length === 0 || paths.length > MAX_CARRY_PATHS) return;
+    const [before, now] = await Promise.all([this.contentIds(earlier, paths), this.contentIds(sha, paths)]);
+    const same = (p: string) => before.get(p) !== undefined && before.get(p) === now.get(p);
+    const entries = new Map<string, Uint8Array>();
+    for (const [p, bytes] of old) if (same(p)) entries.set(p, bytes);
+    if (entries.size > 0) {
+      await cache.putPack(this.repo, sha, HEADER_PACK, entries);
+      this.pack = Promise.resolve(entries);
+    }
+    await cache.carry(this.repo, earlier, sha, small.filter(same), "file");
+  }
+
+  /** path -> the Hub's content id and size of each file at this revision (absent: not there). */
+  private async contentIds(revision: string, paths: string[]): Promise<Map<string, string>> {
+    const entries = await pathsInfo({
+      repo: { type: "model", name: this.repo },
+      paths,
+      revision,
+      expand: false,
+      hubUrl: this.ctx.hubUrl,
+      accessToken: this.ctx.token,
+      fetch: this.ctx.layer.fetchFor(this.model, { model: this.model, priority: REQUEST_PRIORITY.info }),
+    });
+    const out = new Map<string, string>();
+    for (const e of entries) {
+      const id = e.lfs?.oid ?? e.oid;
+      if (e.type === "file" && typeof id === "string" && id.length >= 40) out.set(e.path, `${id}:${e.lfs?.size ?? e.size}`);
+    }
+    return out;
   }
 
   /** Write the headers read since the last flush into the model's pack (with those already in it). */
