@@ -14,7 +14,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/p
 import path from "node:path";
 import { mapLimit } from "./limiter.js";
 
-export type CacheKind = "file" | "st-header" | "range" | "pack" | "analysis";
+export type CacheKind = "file" | "st-header" | "range" | "pack" | "analysis" | "ids";
 
 const SHA_RE = /^[0-9a-f]{40}$/;
 const VERSION = "v1";
@@ -197,6 +197,17 @@ export class DiskCache {
       }
     }
     return best;
+  }
+
+  /** An entry of an earlier revision (earlierRevision), read without marking it used or counting a hit. */
+  async peek(repo: string, sha: string, file: string, kind: CacheKind): Promise<Uint8Array | null> {
+    if (!this.dir || !DiskCache.isCacheableRevision(sha)) return null;
+    try {
+      const buf = await readFile(this.entryPath(repo, sha, file, kind, false));
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch {
+      return null;
+    }
   }
 
   /**

@@ -92,6 +92,19 @@ export interface HttpResult {
   url: string;
   /** Parsed Content-Range for 206 answers. */
   contentRange: { start: number; end: number; total: number | null } | null;
+  /**
+   * The Hub's id of the file's content, when it said: `X-Linked-Etag` of a hop (an LFS resolve's
+   * 302 to the CDN carries the sha256), else the `ETag` of an answer from the origin asked (a
+   * small file's git blob id); never a CDN's own ETag. Without quotes or `W/`.
+   */
+  contentId?: string | null;
+}
+
+/** An entity tag without its weak prefix and quotes. */
+export function bareEtag(v: string | null): string | null {
+  if (v === null) return null;
+  const t = v.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+  return t === "" ? null : t;
 }
 
 export interface Counters {
@@ -294,6 +307,7 @@ export class FetchLayer {
       let method: string = ro.method ?? "GET";
       let reqBody = ro.body;
       let crossOrigin = false;
+      let linked: string | null = null;
       for (let hop = 0; ; hop++) {
         clearTimeout(timer);
         release = await this.limiterFor(hopUrl).acquire(ro.priority ?? 0);
@@ -310,6 +324,7 @@ export class FetchLayer {
           throw this.networkError(err, ctrl, hopUrl, ro);
         }
         const location = REDIRECT_STATUS.has(res.status) ? res.headers.get("location") : null;
+        if (!crossOrigin) linked ??= bareEtag(res.headers.get("x-linked-etag"));
         if (location === null) break;
         await cancelBody(res);
         release();
@@ -384,7 +399,8 @@ export class FetchLayer {
           }),
         );
       }
-      return { status, headers: res.headers, body, url: res.url || url, contentRange };
+      const contentId = linked ?? (crossOrigin ? null : bareEtag(res.headers.get("etag")));
+      return { status, headers: res.headers, body, url: res.url || url, contentRange, contentId };
     } finally {
       clearTimeout(timer);
       clearTimeout(deadline);

@@ -13,6 +13,8 @@ import type { HeaderReadOptions, ModelSource, RangeReader, ReadFileOptions, Reso
 export const DEFAULT_HUB_URL = "https://huggingface.co";
 /** Cache pack holding a model's safetensors headers. */
 const HEADER_PACK = "safetensors-headers";
+/** Cache entry holding the Hub's content ids of the files read at a revision (carryOver). */
+const CONTENT_IDS = "content-ids";
 /** At most this many files compared by carryOver (one paths-info call per revision; the Hub takes about 2,000). */
 const MAX_CARRY_PATHS = 1000;
 /** Default cap for whole-file reads (config.json, index): 50 MB. */
@@ -39,6 +41,10 @@ export class HubSource implements ModelSource {
   private access: Promise<void> | null = null;
   /** carryOver(): once per source. */
   private carried: Promise<void> | null = null;
+  /** path -> "<content id>:<size>" of the files of this revision, as the Hub gave them (reads, paths-info). */
+  private readonly ids = new Map<string, string>();
+  /** Ids learnt since the cache entry was last written. */
+  private idsDirty = false;
 
   constructor(
     readonly model: string,
@@ -129,6 +135,7 @@ export class HubSource implements ModelSource {
     });
     await this.ctx.cache.put(this.repo, sha, path, "file", r.body);
     this.access ??= Promise.resolve(); // a file came from the Hub with this token: access is proven
+    this.learnId(path, r.contentId ?? null, r.body.byteLength);
     return r.body;
   }
 
@@ -143,6 +150,7 @@ export class HubSource implements ModelSource {
       });
       const total = r.contentRange?.total ?? null;
       if (total !== null) this.sizes.set(path, total);
+      if (total !== null) this.learnId(path, r.contentId ?? null, total);
       this.access ??= Promise.resolve(); // access is proven
       return { bytes: r.body, total };
     };
@@ -221,7 +229,11 @@ export class HubSource implements ModelSource {
     const small = [...listed].filter((p) => p === "config.json" || p.endsWith(".safetensors.index.json"));
     const paths = [...new Set([...old.keys(), ...small])].filter((p) => listed.has(p));
     if (paths.length === 0 || paths.length > MAX_CARRY_PATHS) return;
-    const [before, now] = await Promise.all([this.contentIds(earlier, paths), this.contentIds(sha, paths)]);
+    // the earlier revision's ids as its run recorded them (one call fewer), else asked for
+    const recorded = await this.recordedIds(earlier);
+    const [before, now] = await Promise.all([recorded ?? this.contentIds(earlier, paths), this.contentIds(sha, paths)]);
+    for (const [p, id] of now) this.ids.set(p, id);
+    this.idsDirty = now.size > 0;
     const same = (p: string) => before.get(p) !== undefined && before.get(p) === now.get(p);
     const entries = new Map<string, Uint8Array>();
     for (const [p, bytes] of old) if (same(p)) entries.set(p, bytes);
@@ -230,6 +242,35 @@ export class HubSource implements ModelSource {
       this.pack = Promise.resolve(entries);
     }
     await cache.carry(this.repo, earlier, sha, small.filter(same), "file");
+  }
+
+  private learnId(path: string, id: string | null, size: number): void {
+    if (id === null || id.length < 40) return;
+    const v = `${id}:${size}`;
+    if (this.ids.get(path) === v) return;
+    this.ids.set(path, v);
+    this.idsDirty = true;
+  }
+
+  private async recordedIds(sha: string): Promise<Map<string, string> | null> {
+    const bytes = await this.ctx.cache.peek(this.repo, sha, CONTENT_IDS, "ids");
+    if (!bytes) return null;
+    try {
+      const obj = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+      if (!obj || typeof obj !== "object" || Array.isArray(obj)) return null;
+      const out = new Map<string, string>();
+      for (const [k, v] of Object.entries(obj as Record<string, unknown>)) if (typeof v === "string") out.set(k, v);
+      return out;
+    } catch {
+      return null;
+    }
+  }
+
+  private async saveIds(): Promise<void> {
+    if (!this.idsDirty || !this.resolved) return;
+    this.idsDirty = false;
+    const obj = Object.fromEntries([...this.ids].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    await this.ctx.cache.put(this.repo, this.sha(), CONTENT_IDS, "ids", new TextEncoder().encode(JSON.stringify(obj)));
   }
 
   /** path -> the Hub's content id and size of each file at this revision (absent: not there). */
@@ -253,6 +294,7 @@ export class HubSource implements ModelSource {
 
   /** Write the headers read since the last flush into the model's pack (with those already in it). */
   async flush(): Promise<void> {
+    await this.saveIds();
     if (this.unsaved.size === 0 || !this.resolved) return;
     const entries = new Map(await this.headerPack());
     for (const [k, v] of this.unsaved) entries.set(k, v);
