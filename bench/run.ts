@@ -425,7 +425,8 @@ async function main(): Promise<void> {
     const rows: string[][] = [
       ["run", "requests", "bound", "ratio", "wire hub+cdn", "MB", "bound MB", "ratio", "latency bound", "wall", "ratio", "Hub busy", "ratio", "CPU", "peak RSS"],
     ];
-    const row = (name: string, r: PhaseRecord, b: LowerBound | null, lat = latencyMs): void => {
+    // bytesRatio false: the bound's bytes are a file or two while the run's are mostly API bodies (PR)
+    const row = (name: string, r: PhaseRecord, b: LowerBound | null, lat = latencyMs, bytesRatio = true): void => {
       const lb = b ? (b.requests / concurrency) * lat : null;
       rows.push([
         name,
@@ -435,7 +436,7 @@ async function main(): Promise<void> {
         `${fmtInt(r.server.hub)}+${fmtInt(r.server.cdn)}`,
         (r.client.bytes / MB).toFixed(2),
         b ? (boundBytes(b) / MB).toFixed(2) : "",
-        b && boundBytes(b) > 0 ? fmtX(ratio(r.client.bytes, boundBytes(b))) : "",
+        b && bytesRatio && boundBytes(b) > 0 ? fmtX(ratio(r.client.bytes, boundBytes(b))) : "",
         lb !== null ? fmtMs(lb) : "",
         fmtMs(r.client.wallMs),
         lb !== null ? fmtX(ratio(r.client.wallMs, lb)) : "",
@@ -449,7 +450,7 @@ async function main(): Promise<void> {
     row("standin check, cold", cold, bound);
     row("standin check, warm", warm, warmBound);
     row("standin check, warm, analysis cache off", warmReparse, warmBound);
-    row(`standin check, PR (${prModel.split("/")[1]} changed)`, pr, prBound);
+    row(`standin check, PR (${prModel.split("/")[1]} changed)`, pr, prBound, latencyMs, false);
     row("standin fetch stage only, cold", fetchStage, bound);
     if (slow) row(`standin fetch stage only, cold, ${slowLatencyMs} ms latency`, slow, bound, slowLatencyMs);
     row("network floor (the bound's requests, no work)", wire, bound);
