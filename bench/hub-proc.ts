@@ -6,6 +6,7 @@
  *   parent -> { cmd: "reset" }            -> { type: "ok" }
  *   parent -> { cmd: "latency", ms }      -> { type: "ok" }
  *   parent -> { cmd: "commit", repo }     -> { type: "ok", sha }       (a new commit changing config.json: the PR run)
+ *   parent -> { cmd: "readme", repos }    -> { type: "ok" }            (a new commit of each repo changing README.md only: the weekly run)
  *   parent -> { cmd: "close" }            -> exits
  *
  * argv: JSON { root, corpusDir, latencyMs, bandwidthBytesPerSec, exclude }.
@@ -55,7 +56,7 @@ export type HubProcMessage =
   | { type: "ok"; sha?: string }
   | { type: "error"; message: string };
 
-export type HubProcCommand = { cmd: "stats" } | { cmd: "reset" } | { cmd: "latency"; ms: number } | { cmd: "commit"; repo: string } | { cmd: "close" };
+export type HubProcCommand = { cmd: "stats" } | { cmd: "reset" } | { cmd: "latency"; ms: number } | { cmd: "commit"; repo: string } | { cmd: "readme"; repos: string[] } | { cmd: "close" };
 
 let cpuAtReset = process.cpuUsage();
 
@@ -137,6 +138,20 @@ async function main(): Promise<void> {
             c.writeJson("config.json", { ...config, max_position_embeddings: 2 * Number(config["max_position_embeddings"] ?? 4096) });
             const sha = c.finish({ ref: "main" });
             send({ type: "ok", sha });
+            break;
+          }
+          case "readme": {
+            for (const id of raw.repos) {
+              const repo = store.get(id);
+              if (!repo) throw new Error(`no repo ${id}`);
+              const sha0 = repo.resolveRevision("main");
+              if (!sha0) throw new Error(`${id} has no main`);
+              const old = repo.files(sha0)["README.md"] ? repo.readFile(sha0, "README.md").toString("utf8") : `# ${id}\n`;
+              const c = repo.commit({ message: "Update README.md (benchmark weekly run)" });
+              c.writeFile("README.md", `${old}\nUpdated for the weekly benchmark run.\n`);
+              c.finish({ ref: "main" });
+            }
+            send({ type: "ok" });
             break;
           }
           case "close":

@@ -10,6 +10,8 @@
  *   warm-reparse  the same with the analysis cache off: every cached header and index parsed and
  *             every fingerprint built again (the CPU floor of a check)
  *   pr        one model gets a new commit (config.json changed), cache kept
+ *   weekly    every model gets a new commit that changes only its README, cache kept (after the
+ *             timed phases: the unchanged files are carried over by content id, nothing is read)
  *   baseline  @huggingface/hub parseSafetensorsMetadata per model: model after model, then all at once
  *   allpairs  verdictMatrix over 1,000 fingerprints
  * Prints a table and writes bench/results.json. Method and figures: docs/performance.md.
@@ -351,6 +353,14 @@ async function main(): Promise<void> {
       const list = (rs: readonly PhaseRecord[], m: PhaseRecord | null): string => `${rs.map((r) => fmtMs(r.client.wallMs)).join(", ")} (median ${m ? fmtMs(m.client.wallMs) : "-"})`;
       console.log(`  interleaved runs: cold check ${list(colds, cold)}; fetch stage ${list(fetches, fetchStage)}; network floor ${list(wires, wire)}${alls.length ? `; all at once ${list(alls, all)}` : ""}`);
     }
+    // The weekly run after every upstream repo got a commit that changed only its README (the cache
+    // of the PR run kept). Last of the network phases: new commits are new model-info state for the
+    // fake Hub, warmed here without latency as at the start.
+    await hub.call({ cmd: "readme", repos: models });
+    await hub.call({ cmd: "latency", ms: 0 });
+    await Promise.all(models.map((m) => fetch(`${url}/api/models/${m}`).then((r) => r.arrayBuffer())));
+    await hub.call({ cmd: "latency", ms: latencyMs });
+    const weekly = await standin("weekly-readme-commits");
     process.stdout.write(`  allpairs... `);
     const ap = await runPhase({ kind: "allpairs", fingerprints: fpFile, count: allpairsCount, out: path.join(work, "allpairs.json") }, work, "allpairs");
     console.log(`${fmtMs(ap.wallMs)}, peak RSS ${fmtMB(ap.peakRssBytes)}`);
@@ -358,12 +368,12 @@ async function main(): Promise<void> {
     // ---------------------------------------------------------------- correctness
     const problems: string[] = [];
     const baselineErrors: string[] = [];
-    for (const [name, r] of [...colds.map((c) => ["cold", c] as const), ["warm", warm], ["warm-reparse", warmReparse], ["pr", pr], ...fetches.map((f) => ["cold-fetch-stage", f] as const), ...wires.map((w) => ["network-floor", w] as const), ...(slow ? [["cold-fetch-stage-slow", slow] as const] : [])] as const) {
+    for (const [name, r] of [...colds.map((c) => ["cold", c] as const), ["warm", warm], ["warm-reparse", warmReparse], ["pr", pr], ["weekly", weekly], ...fetches.map((f) => ["cold-fetch-stage", f] as const), ...wires.map((w) => ["network-floor", w] as const), ...(slow ? [["cold-fetch-stage-slow", slow] as const] : [])] as const) {
       const bad = r.client.models.filter((m) => !m.ok);
       if (bad.length) problems.push(`${name}: ${bad.length} model(s) UNKNOWN: ${bad.map((m) => `${m.model} (${m.error})`).join("; ")}`);
     }
     const expected = new Map(zoo.models.map((m) => [m.id, m.tensorCount]));
-    for (const r of [...colds, warm, warmReparse, ...fetches, ...(slow ? [slow] : [])]) {
+    for (const r of [...colds, warm, warmReparse, weekly, ...fetches, ...(slow ? [slow] : [])]) {
       for (const m of r.client.models) if (m.ok && m.tensors !== expected.get(m.model)) problems.push(`${r.client.kind}: ${m.model} has ${m.tensors} tensors, the repo ${expected.get(m.model)}`);
     }
     for (const b of [seq, ...alls]) {
@@ -418,6 +428,8 @@ async function main(): Promise<void> {
     }
     tgt("warm requests per model", warm.client.requests / models.length, "max", 1, "");
     tgt("warm header bytes (206 bodies)", warm.server.rangeBytes, "max", 0, " B");
+    tgt("weekly after README commits: requests per model (not an issue target: info + paths-info)", weekly.client.requests / models.length, "max", 2, "");
+    tgt("weekly after README commits: file requests (resolves)", weekly.server.resolvers, "max", 0, "");
     tgt("all-pairs time (s)", ap.wallMs / 1000, "max", 10, " s");
     tgt("all-pairs peak RSS (MB)", ap.peakRssBytes / MB, "max", 1024, " MB");
 
@@ -447,10 +459,14 @@ async function main(): Promise<void> {
       ]);
     };
     const warmBound: LowerBound = { requests: models.length, api: models.length, shardReads: 0, headerBytes: 0, configBytes: 0, indexBytes: 0 };
+    // Every repo has a new commit that changed no file standin reads: per model, its info and one
+    // call for the new revision's content ids; no file.
+    const weeklyBound: LowerBound = { requests: 2 * models.length, api: 2 * models.length, shardReads: 0, headerBytes: 0, configBytes: 0, indexBytes: 0 };
     row("standin check, cold", cold, bound);
     row("standin check, warm", warm, warmBound);
     row("standin check, warm, analysis cache off", warmReparse, warmBound);
     row(`standin check, PR (${prModel.split("/")[1]} changed)`, pr, prBound, latencyMs, false);
+    row("standin check, weekly: every repo has a README commit", weekly, weeklyBound);
     row("standin fetch stage only, cold", fetchStage, bound);
     if (slow) row(`standin fetch stage only, cold, ${slowLatencyMs} ms latency`, slow, bound, slowLatencyMs);
     row("network floor (the bound's requests, no work)", wire, bound);
@@ -509,7 +525,7 @@ async function main(): Promise<void> {
         skipped: zoo.skipped,
         list: zoo.models.map((m) => ({ id: m.id, kind: m.kind, shards: m.shards.length, tensors: m.tensorCount, exactSizes: m.exactSizes })),
       },
-      lowerBound: { cold: { ...bound, bytes: boundBytes(bound), latencyBoundMs: latencyBoundMs(bound.requests), wireExchanges: exchanges(bound) }, warm: warmBound, pr: { ...prBound, bytes: boundBytes(prBound), latencyBoundMs: latencyBoundMs(prBound.requests) } },
+      lowerBound: { cold: { ...bound, bytes: boundBytes(bound), latencyBoundMs: latencyBoundMs(bound.requests), wireExchanges: exchanges(bound) }, warm: warmBound, pr: { ...prBound, bytes: boundBytes(prBound), latencyBoundMs: latencyBoundMs(prBound.requests) }, weekly: weeklyBound },
       repeats: {
         rule: `the table and the targets use the median of ${repeat} interleaved run(s) of each of these phases`,
         cold: colds.map(brief),
@@ -522,6 +538,7 @@ async function main(): Promise<void> {
         warm: strip(warm),
         warmReparse: strip(warmReparse),
         pr: { ...strip(pr), changedModel: prModel, newSha: commit.type === "ok" ? commit.sha : null },
+        weekly: strip(weekly),
         fetchStage: strip(fetchStage),
         networkFloor: strip(wire),
         ...(slow ? { fetchStageSlow: { ...strip(slow), latencyMs: slowLatencyMs, latencyBoundMs: (bound.requests / concurrency) * slowLatencyMs } } : {}),

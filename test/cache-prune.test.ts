@@ -122,6 +122,23 @@ describe("DiskCache held writes (a cold check writes once the network is done)",
     expect(await after.getPack("org/m", SHA("d"), "headers")).toEqual(new Map([["x.safetensors", bytes("123456")]]));
   });
 
+  it("entries being written after a release are still read from memory (no miss between release and rename)", async () => {
+    const dir = path.join(tmp, "held4");
+    const c = new DiskCache(dir);
+    c.holdWrites();
+    for (let i = 0; i < 200; i++) await c.put("org/m", SHA("e"), `f${i}.json`, "file", bytes(`v${i}`));
+    await c.putPack("org/m", SHA("e"), "headers", new Map([["x.safetensors", bytes("hdr")]]));
+    const released = c.releaseWrites(); // 4 writes at a time: most entries are not on disk yet
+    const reads = await Promise.all(Array.from({ length: 200 }, (_, i) => c.get("org/m", SHA("e"), `f${i}.json`, "file")));
+    expect(reads.map((r) => (r ? Buffer.from(r).toString() : null))).toEqual(Array.from({ length: 200 }, (_, i) => `v${i}`));
+    expect(await c.getPack("org/m", SHA("e"), "headers")).toEqual(new Map([["x.safetensors", bytes("hdr")]]));
+    await released;
+    // a direct write replaces what was being written
+    await c.put("org/m", SHA("e"), "f1.json", "file", bytes("new"));
+    expect(await c.get("org/m", SHA("e"), "f1.json", "file")).toEqual(bytes("new"));
+    expect(await new DiskCache(dir).get("org/m", SHA("e"), "f199.json", "file")).toEqual(bytes("v199"));
+  });
+
   it("a cache without a folder holds nothing", async () => {
     const c = new DiskCache(null);
     c.holdWrites();

@@ -37,6 +37,8 @@ export class DiskCache {
   private heldLimit = 0;
   /** Held entries being written (releaseWrites). */
   private releasing: Promise<void> = Promise.resolve();
+  /** Entries released from `held` whose write has not finished: reads still see them. */
+  private readonly writing = new Map<string, Uint8Array | (() => Uint8Array)>();
   constructor(readonly dir: string | null) {}
 
   /**
@@ -69,18 +71,30 @@ export class DiskCache {
     this.held = null;
     if (held && held.size > 0) {
       const before = this.releasing;
-      const writes = mapLimit([...held], 4, ([p, data]) => this.writeEntry(p, typeof data === "function" ? data() : data));
+      for (const [p, data] of held) this.writing.set(p, data);
+      const writes = mapLimit([...held.keys()], 4, async (p) => {
+        let bytes = this.writing.get(p);
+        if (bytes === undefined) return; // replaced by a direct write since
+        if (typeof bytes === "function") this.writing.set(p, (bytes = bytes()));
+        try {
+          await this.writeEntry(p, bytes);
+        } finally {
+          if (this.writing.get(p) === bytes) this.writing.delete(p);
+        }
+      });
       this.releasing = Promise.all([before, writes]).then(() => undefined);
     }
     return this.releasing;
   }
 
+  /** An entry still in memory: held, or released and not written yet. */
   private heldEntry(repo: string, sha: string, file: string, kind: CacheKind): Uint8Array | null {
-    if (!this.held) return null;
+    if (!this.held && this.writing.size === 0) return null;
     const p = this.entryPath(repo, sha, file, kind);
-    let data = this.held.get(p);
-    if (data === undefined) return null;
-    if (typeof data === "function") this.held.set(p, (data = data()));
+    const from = this.held?.has(p) ? this.held : this.writing.has(p) ? this.writing : null;
+    if (!from) return null;
+    let data = from.get(p) as Uint8Array | (() => Uint8Array);
+    if (typeof data === "function") from.set(p, (data = data()));
     return data;
   }
 
@@ -250,7 +264,10 @@ export class DiskCache {
     if (this.held) {
       this.held.set(p, new Uint8Array(data));
       this.countHeld(data.byteLength);
-    } else await this.writeEntry(p, data);
+    } else {
+      this.writing.delete(p); // an older value still being written must not be read
+      await this.writeEntry(p, data);
+    }
   }
 
   private async writeEntry(p: string, data: Uint8Array): Promise<void> {
