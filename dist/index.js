@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "6d938c1f17bc36e8";
+const BUILD_ID = "724da917570b4e7c";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -50152,6 +50152,62 @@ function dominant(m) {
     return best;
 }
 /** Modules that have all the given leaves (none when a leaf occurs nowhere: no map is built). */
+/**
+ * The (a, b) tensors of every module that has both leaves, in moduleMap's order (modules by their
+ * first tensor, each leaf's first tensor): what modulesWith(s, a, b) gives, without a map per
+ * module. FP8 block-scaled MoE checkpoints have ~10^5 such modules. The tensor index's module ids
+ * stand for "the name before its last dot", which is the module of every tensor whose split is
+ * plain; with any other split in the list (bitsandbytes, `*_blocks`, quant_state) the map is used.
+ */
+function pairsWith(s, a, b) {
+    if (!s.leaves.has(a) || !s.leaves.has(b))
+        return [];
+    if (s.modules)
+        return modulesWith(s, a, b).map((m) => [m.get(a), m.get(b)]);
+    const infos = tensorIndex(s.tensors).infos;
+    let maxMod = 0;
+    for (let i = 0; i < infos.length; i++)
+        if (infos[i].mod > maxMod)
+            maxMod = infos[i].mod;
+    // modules in the order of their first moduled tensor, and each one's first a and b
+    const seen = new Uint8Array(maxMod + 1);
+    const order = [];
+    const ofA = new Int32Array(maxMod + 1).fill(-1);
+    const ofB = new Int32Array(maxMod + 1).fill(-1);
+    for (let i = 0; i < infos.length; i++) {
+        const info = infos[i];
+        const ls = leafSplitOfKey(info.key, info.t.name, s.memo);
+        if (!ls.moduled)
+            continue;
+        if (!ls.plain)
+            return modulesWith(s, a, b).map((m) => [m.get(a), m.get(b)]);
+        const id = info.mod;
+        if (seen[id] === 0) {
+            seen[id] = 1;
+            order.push(id);
+        }
+        if (ls.leaf === a) {
+            if (ofA[id] < 0)
+                ofA[id] = i;
+        }
+        else if (ls.leaf === b && ofB[id] < 0)
+            ofB[id] = i;
+    }
+    const out = [];
+    for (const id of order) {
+        const ia = ofA[id];
+        const ib = ofB[id];
+        if (ia >= 0 && ib >= 0)
+            out.push([infos[ia].t, infos[ib].t]);
+    }
+    return out;
+}
+/** @internal For tests: pairsWith(a, b) of a tensor list, and the same pairs from the module map. */
+function modulePairsBothWays(tensors, a, b) {
+    const pairs = pairsWith(scanTensors(tensors), a, b);
+    const fromMap = modulesWith(scanTensors(tensors), a, b).map((m) => [m.get(a), m.get(b)]);
+    return { pairs, fromMap };
+}
 function modulesWith(s, ...leaves) {
     const out = [];
     if (!leaves.every((l) => s.leaves.has(l)))
@@ -50189,14 +50245,13 @@ function blockEdge(dim, sdim) {
     return null;
 }
 /** Most common block edge (out/scale rows, in/scale cols) over FP8 weights and their block scales. */
-function blockFromShapes(pairs, scaleLeaf) {
+/** The dominant block size over (weight, block scale) pairs. */
+function blockFromShapes(pairs) {
     const votes = new Map();
     let [lo, li, lso, lsi] = [-1, -1, -1, -1];
     let lk = null;
-    for (const m of pairs) {
-        const w = m.get("weight");
-        const sc = m.get(scaleLeaf);
-        if (!w || !sc || w.shape.length !== 2 || sc.shape.length !== 2)
+    for (const [w, sc] of pairs) {
+        if (w.shape.length !== 2 || sc.shape.length !== 2)
             continue;
         const [o, i] = w.shape;
         const [so, si] = sc.shape;
@@ -50278,18 +50333,18 @@ function formatFromTensors(tensors, source) {
     // FP8
     if (storage === "F8_E4M3" || storage === "F8_E5M2" || storage === "F8_E4M3FNUZ" || storage === "F8_E5M2FNUZ") {
         const fmt = storage.startsWith("F8_E5M2") ? "e5m2" : "e4m3";
-        const inv = modulesWith(s, "weight", "weight_scale_inv");
-        const ws = modulesWith(s, "weight", "weight_scale");
+        const inv = pairsWith(s, "weight", "weight_scale_inv");
+        const ws = pairsWith(s, "weight", "weight_scale");
         let wf;
-        if (inv.length > 0 || ws.some((m) => isBlockScale(m.get("weight"), m.get("weight_scale")))) {
+        if (inv.length > 0 || ws.some(([w, sc]) => isBlockScale(w, sc))) {
             wf = blank(`fp8-${fmt}-block`);
-            wf.blockSize = blockFromShapes(inv.length > 0 ? inv : ws, inv.length > 0 ? "weight_scale_inv" : "weight_scale");
+            wf.blockSize = blockFromShapes(inv.length > 0 ? inv : ws);
             wf.method = inv.length > 0 ? "fp8" : "compressed-tensors";
             wf.evidence.push(`tensors: ${count(storage)} ${storage} matrices with ${inv.length > 0 ? "weight_scale_inv" : "2-D weight_scale"} block scales${wf.blockSize ? `, block ${wf.blockSize.join("x")} from scale shapes` : ""}`);
         }
         else {
             wf = blank(`fp8-${fmt}`);
-            const ex = ws[0]?.get("weight_scale");
+            const ex = ws[0]?.[1];
             const gran = !ex ? "no weight scales" : ex.shape.length === 0 || (ex.shape.length === 1 && ex.shape[0] === 1) ? "per-tensor weight_scale" : "per-channel weight_scale";
             wf.evidence.push(`tensors: ${count(storage)} ${storage} matrices, ${gran}${s.leaves.has("input_scale") ? ", static input_scale" : ""}`);
         }
@@ -67946,6 +68001,13 @@ const REQUEST_PRIORITY = { info: 0, config: 1, index: 2, header: 3, other: 4 };
 /** Most redirects followed for one request (fetch's own limit). */
 const MAX_REDIRECTS = 20;
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+/** An entity tag without its weak prefix and quotes. */
+function bareEtag(v) {
+    if (v === null)
+        return null;
+    const t = v.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+    return t === "" ? null : t;
+}
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 /** Headers a cross-origin redirect must not carry on (the fetch standard removes Authorization). */
 const CREDENTIAL_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
@@ -68132,6 +68194,7 @@ class FetchLayer {
             let method = ro.method ?? "GET";
             let reqBody = ro.body;
             let crossOrigin = false;
+            let linked = null;
             for (let hop = 0;; hop++) {
                 clearTimeout(timer);
                 release = await this.limiterFor(hopUrl).acquire(ro.priority ?? 0);
@@ -68150,6 +68213,8 @@ class FetchLayer {
                     throw this.networkError(err, ctrl, hopUrl, ro);
                 }
                 const location = REDIRECT_STATUS.has(res.status) ? res.headers.get("location") : null;
+                if (!crossOrigin)
+                    linked ??= bareEtag(res.headers.get("x-linked-etag"));
                 if (location === null)
                     break;
                 await cancelBody(res);
@@ -68218,7 +68283,8 @@ class FetchLayer {
                     url,
                 }));
             }
-            return { status, headers: res.headers, body, url: res.url || url, contentRange };
+            const contentId = linked ?? (crossOrigin ? null : bareEtag(res.headers.get("etag")));
+            return { status, headers: res.headers, body, url: res.url || url, contentRange, contentId };
         }
         finally {
             clearTimeout(timer);
@@ -71472,6 +71538,8 @@ class DiskCache {
     heldLimit = 0;
     /** Held entries being written (releaseWrites). */
     releasing = Promise.resolve();
+    /** Entries released from `held` whose write has not finished: reads still see them. */
+    writing = new Map();
     constructor(dir) {
         this.dir = dir;
     }
@@ -71504,20 +71572,37 @@ class DiskCache {
         this.held = null;
         if (held && held.size > 0) {
             const before = this.releasing;
-            const writes = limiter_mapLimit([...held], 4, ([p, data]) => this.writeEntry(p, typeof data === "function" ? data() : data));
+            for (const [p, data] of held)
+                this.writing.set(p, data);
+            const writes = limiter_mapLimit([...held.keys()], 4, async (p) => {
+                let bytes = this.writing.get(p);
+                if (bytes === undefined)
+                    return; // replaced by a direct write since
+                if (typeof bytes === "function")
+                    this.writing.set(p, (bytes = bytes()));
+                try {
+                    await this.writeEntry(p, bytes);
+                }
+                finally {
+                    if (this.writing.get(p) === bytes)
+                        this.writing.delete(p);
+                }
+            });
             this.releasing = Promise.all([before, writes]).then(() => undefined);
         }
         return this.releasing;
     }
+    /** An entry still in memory: held, or released and not written yet. */
     heldEntry(repo, sha, file, kind) {
-        if (!this.held)
+        if (!this.held && this.writing.size === 0)
             return null;
         const p = this.entryPath(repo, sha, file, kind);
-        let data = this.held.get(p);
-        if (data === undefined)
+        const from = this.held?.has(p) ? this.held : this.writing.has(p) ? this.writing : null;
+        if (!from)
             return null;
+        let data = from.get(p);
         if (typeof data === "function")
-            this.held.set(p, (data = data()));
+            from.set(p, (data = data()));
         return data;
     }
     repoKey(repo) {
@@ -71567,8 +71652,10 @@ class DiskCache {
     static isCacheableRevision(sha) {
         return !!sha && SHA_RE.test(sha);
     }
-    entryPath(repo, sha, file, kind) {
-        this.touch(repo, sha);
+    /** `use`: the run uses this revision (pruneStaleRevisions keeps it); false for a look at an earlier one. */
+    entryPath(repo, sha, file, kind, use = true) {
+        if (use)
+            this.touch(repo, sha);
         const repoKey = this.repoKey(repo);
         const fileKey = (0,external_node_crypto_.createHash)("sha256").update(`${kind}\0${file}`).digest("hex").slice(0, 32);
         const safeName = file.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-80);
@@ -71596,20 +71683,82 @@ class DiskCache {
      * The entries of a pack (name -> bytes), or null when absent or unreadable. Does not count hits or
      * misses: the caller counts the entries it serves.
      */
-    async getPack(repo, sha, name) {
+    async getPack(repo, sha, name, use = true) {
         if (!this.dir || !DiskCache.isCacheableRevision(sha))
             return null;
-        const held = this.heldEntry(repo, sha, name, "pack");
+        const held = use ? this.heldEntry(repo, sha, name, "pack") : null;
         if (held)
             return decodePack(held);
         let buf;
         try {
-            buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, name, "pack"));
+            buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, name, "pack", use));
         }
         catch {
             return null;
         }
         return decodePack(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+    }
+    /**
+     * The most recently written other revision of this repo that holds the pack `name` (from an
+     * earlier run), or null. It is not marked as used: a run that moved past it still prunes it.
+     */
+    async earlierRevision(repo, sha, name) {
+        if (!this.dir)
+            return null;
+        let entries;
+        try {
+            entries = await (0,promises_namespaceObject.readdir)(external_node_path_default().join(this.dir, VERSION, this.repoKey(repo)));
+        }
+        catch {
+            return null;
+        }
+        let best = null;
+        let bestTime = -Infinity;
+        for (const e of entries) {
+            if (!SHA_RE.test(e) || e === sha)
+                continue;
+            try {
+                const st = await (0,promises_namespaceObject.stat)(this.entryPath(repo, e, name, "pack", false));
+                if (st.mtimeMs > bestTime)
+                    [best, bestTime] = [e, st.mtimeMs];
+            }
+            catch {
+                // no such pack in that revision
+            }
+        }
+        return best;
+    }
+    /** An entry of an earlier revision (earlierRevision), read without marking it used or counting a hit. */
+    async peek(repo, sha, file, kind) {
+        if (!this.dir || !DiskCache.isCacheableRevision(sha))
+            return null;
+        try {
+            const buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, file, kind, false));
+            return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+        }
+        catch {
+            return null;
+        }
+    }
+    /**
+     * Copy the entries of `files` (kind `kind`) from an earlier revision to `to`: the caller knows
+     * their content is the same in both. Counts no hits or misses. Returns the files copied.
+     */
+    async carry(repo, from, to, files, kind) {
+        if (!this.dir || !DiskCache.isCacheableRevision(from) || !DiskCache.isCacheableRevision(to))
+            return [];
+        const copied = [];
+        for (const f of files) {
+            try {
+                const buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, from, f, kind, false));
+                await this.put(repo, to, f, kind, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+                copied.push(f);
+            }
+            catch {
+                // not cached there
+            }
+        }
+        return copied;
     }
     /** Write a pack (replacing any previous one). */
     async putPack(repo, sha, name, entries) {
@@ -71634,8 +71783,10 @@ class DiskCache {
             this.held.set(p, new Uint8Array(data));
             this.countHeld(data.byteLength);
         }
-        else
+        else {
+            this.writing.delete(p); // an older value still being written must not be read
             await this.writeEntry(p, data);
+        }
     }
     async writeEntry(p, data) {
         try {
@@ -84832,6 +84983,10 @@ var chunk_FFYIGW52 = __nccwpck_require__(8590);
 const DEFAULT_HUB_URL = "https://huggingface.co";
 /** Cache pack holding a model's safetensors headers. */
 const HEADER_PACK = "safetensors-headers";
+/** Cache entry holding the Hub's content ids of the files read at a revision (carryOver). */
+const CONTENT_IDS = "content-ids";
+/** At most this many files compared by carryOver (one paths-info call per revision; the Hub takes about 2,000). */
+const MAX_CARRY_PATHS = 1000;
 /** Default cap for whole-file reads (config.json, index): 50 MB. */
 const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
 function encodePath(p) {
@@ -84849,6 +85004,12 @@ class HubSource {
     unsaved = new Map();
     /** verifyAccess(): once per source, and not at all once a file came from the Hub with this token. */
     access = null;
+    /** carryOver(): once per source. */
+    carried = null;
+    /** path -> "<content id>:<size>" of the files of this revision, as the Hub gave them (reads, paths-info). */
+    ids = new Map();
+    /** Ids learnt since the cache entry was last written. */
+    idsDirty = false;
     constructor(model, repo, revision, ctx) {
         this.model = model;
         this.repo = repo;
@@ -84923,6 +85084,7 @@ class HubSource {
     }
     async readFile(path, opts = {}) {
         const sha = this.sha();
+        await this.carryOver();
         const cached = await this.ctx.cache.get(this.repo, sha, path, "file");
         if (cached) {
             await this.verifyAccess();
@@ -84937,6 +85099,7 @@ class HubSource {
         });
         await this.ctx.cache.put(this.repo, sha, path, "file", r.body);
         this.access ??= Promise.resolve(); // a file came from the Hub with this token: access is proven
+        this.learnId(path, r.contentId ?? null, r.body.byteLength);
         return r.body;
     }
     rangeGet(path, priority = REQUEST_PRIORITY.other) {
@@ -84951,6 +85114,8 @@ class HubSource {
             const total = r.contentRange?.total ?? null;
             if (total !== null)
                 this.sizes.set(path, total);
+            if (total !== null)
+                this.learnId(path, r.contentId ?? null, total);
             this.access ??= Promise.resolve(); // access is proven
             return { bytes: r.body, total };
         };
@@ -84984,6 +85149,7 @@ class HubSource {
     }
     async readSafetensorsHeader(path, opts) {
         const sha = this.sha();
+        await this.carryOver();
         const packed = (await this.headerPack())?.get(path);
         const decoded = packed ? decodeHeaderCache(packed) : null;
         if (decoded) {
@@ -85003,8 +85169,107 @@ class HubSource {
         this.unsaved.set(path, encodeHeaderCache(h));
         return h;
     }
+    /**
+     * A new commit of a repo whose earlier revision is in the cache (an upstream README edit, a PR
+     * that changed config.json): the files whose content is the same in both revisions are carried
+     * over from the cache instead of read again. Content is compared by the Hub's own ids (the LFS
+     * sha256 of a shard, the git blob id of a small file, with the size) from one `paths-info` call
+     * per revision, so a README commit costs 2 API calls instead of a config, an index and one read
+     * per shard. Anything that goes wrong here (no earlier revision, a failed call) only means the
+     * files are read as usual.
+     */
+    carryOver() {
+        return (this.carried ??= this.carryOverNow().catch(() => undefined));
+    }
+    async carryOverNow() {
+        const sha = this.sha();
+        const cache = this.ctx.cache;
+        if (!cache.dir || !DiskCache.isCacheableRevision(sha) || !this.resolved)
+            return;
+        const earlier = await cache.earlierRevision(this.repo, sha, HEADER_PACK);
+        if (!earlier || (await this.headerPack()))
+            return; // nothing earlier, or this revision is cached already
+        const old = await cache.getPack(this.repo, earlier, HEADER_PACK, false);
+        if (!old || old.size === 0)
+            return;
+        const listed = new Set(this.resolved.files.map((f) => f.path));
+        const small = [...listed].filter((p) => p === "config.json" || p.endsWith(".safetensors.index.json"));
+        const paths = [...new Set([...old.keys(), ...small])].filter((p) => listed.has(p));
+        if (paths.length === 0 || paths.length > MAX_CARRY_PATHS)
+            return;
+        // the earlier revision's ids as its run recorded them (one call fewer), else asked for
+        const recorded = await this.recordedIds(earlier);
+        const [before, now] = await Promise.all([recorded ?? this.contentIds(earlier, paths), this.contentIds(sha, paths)]);
+        for (const [p, id] of now)
+            this.ids.set(p, id);
+        this.idsDirty = now.size > 0;
+        const same = (p) => before.get(p) !== undefined && before.get(p) === now.get(p);
+        const entries = new Map();
+        for (const [p, bytes] of old)
+            if (same(p))
+                entries.set(p, bytes);
+        if (entries.size > 0) {
+            await cache.putPack(this.repo, sha, HEADER_PACK, entries);
+            this.pack = Promise.resolve(entries);
+        }
+        await cache.carry(this.repo, earlier, sha, small.filter(same), "file");
+    }
+    learnId(path, id, size) {
+        if (id === null || id.length < 40)
+            return;
+        const v = `${id}:${size}`;
+        if (this.ids.get(path) === v)
+            return;
+        this.ids.set(path, v);
+        this.idsDirty = true;
+    }
+    async recordedIds(sha) {
+        const bytes = await this.ctx.cache.peek(this.repo, sha, CONTENT_IDS, "ids");
+        if (!bytes)
+            return null;
+        try {
+            const obj = JSON.parse(new TextDecoder().decode(bytes));
+            if (!obj || typeof obj !== "object" || Array.isArray(obj))
+                return null;
+            const out = new Map();
+            for (const [k, v] of Object.entries(obj))
+                if (typeof v === "string")
+                    out.set(k, v);
+            return out;
+        }
+        catch {
+            return null;
+        }
+    }
+    async saveIds() {
+        if (!this.idsDirty || !this.resolved)
+            return;
+        this.idsDirty = false;
+        const obj = Object.fromEntries([...this.ids].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+        await this.ctx.cache.put(this.repo, this.sha(), CONTENT_IDS, "ids", new TextEncoder().encode(JSON.stringify(obj)));
+    }
+    /** path -> the Hub's content id and size of each file at this revision (absent: not there). */
+    async contentIds(revision, paths) {
+        const entries = await pathsInfo({
+            repo: { type: "model", name: this.repo },
+            paths,
+            revision,
+            expand: false,
+            hubUrl: this.ctx.hubUrl,
+            accessToken: this.ctx.token,
+            fetch: this.ctx.layer.fetchFor(this.model, { model: this.model, priority: REQUEST_PRIORITY.info }),
+        });
+        const out = new Map();
+        for (const e of entries) {
+            const id = e.lfs?.oid ?? e.oid;
+            if (e.type === "file" && typeof id === "string" && id.length >= 40)
+                out.set(e.path, `${id}:${e.lfs?.size ?? e.size}`);
+        }
+        return out;
+    }
     /** Write the headers read since the last flush into the model's pack (with those already in it). */
     async flush() {
+        await this.saveIds();
         if (this.unsaved.size === 0 || !this.resolved)
             return;
         const entries = new Map(await this.headerPack());
