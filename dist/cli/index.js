@@ -42379,7 +42379,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "fd4e7aabf965bdc2";
+const BUILD_ID = "dab912c49fd49e82";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -82474,10 +82474,11 @@ class HubSource {
      * A new commit of a repo whose earlier revision is in the cache (an upstream README edit, a PR
      * that changed config.json): the files whose content is the same in both revisions are carried
      * over from the cache instead of read again. Content is compared by the Hub's own ids (the LFS
-     * sha256 of a shard, the git blob id of a small file, with the size) from one `paths-info` call
-     * per revision, so a README commit costs 2 API calls instead of a config, an index and one read
-     * per shard. Anything that goes wrong here (no earlier revision, a failed call) only means the
-     * files are read as usual.
+     * sha256 of a shard, the git blob id of a small file, with the size): the earlier revision's as
+     * its run recorded them when the files came in (else one `paths-info` call), the new one's from
+     * one `paths-info` call. A README commit then costs 1 API call instead of a config, an index and
+     * one read per shard. Anything that goes wrong here (no earlier revision, a failed call, ids that
+     * do not match) only means the files are read as usual.
      */
     carryOver() {
         return (this.carried ??= this.carryOverNow().catch(() => undefined));

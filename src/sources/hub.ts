@@ -208,10 +208,11 @@ export class HubSource implements ModelSource {
    * A new commit of a repo whose earlier revision is in the cache (an upstream README edit, a PR
    * that changed config.json): the files whose content is the same in both revisions are carried
    * over from the cache instead of read again. Content is compared by the Hub's own ids (the LFS
-   * sha256 of a shard, the git blob id of a small file, with the size) from one `paths-info` call
-   * per revision, so a README commit costs 2 API calls instead of a config, an index and one read
-   * per shard. Anything that goes wrong here (no earlier revision, a failed call) only means the
-   * files are read as usual.
+   * sha256 of a shard, the git blob id of a small file, with the size): the earlier revision's as
+   * its run recorded them when the files came in (else one `paths-info` call), the new one's from
+   * one `paths-info` call. A README commit then costs 1 API call instead of a config, an index and
+   * one read per shard. Anything that goes wrong here (no earlier revision, a failed call, ids that
+   * do not match) only means the files are read as usual.
    */
   private carryOver(): Promise<void> {
     return (this.carried ??= this.carryOverNow().catch(() => undefined));
