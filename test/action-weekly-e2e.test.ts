@@ -73,8 +73,14 @@ describe("weekly mode: create, update, close the one rolling issue", () => {
     c.writeJson("config.json", cfg);
     c.finish({ ref: "main" });
 
+    hub.resetLog();
     const r = await week(2, 3002);
     expect(r.code, r.stdout + r.stderr).toBe(1); // regressions turn the weekly job red
+    // The new Llama revision changed config.json only: its headers and index are carried over from
+    // the cached revision by content id (one paths-info call), and config.json alone is read.
+    const llamaReads = hub.requests.filter((x) => x.url.startsWith(`/${LLAMA}/resolve/`)).map((x) => decodeURIComponent(x.url.split("/").pop() ?? ""));
+    expect(llamaReads).toEqual(["config.json"]);
+    expect(hub.requests.filter((x) => x.method === "POST" && x.url.startsWith(`/api/models/${LLAMA}/paths-info/`))).toHaveLength(1);
     // The persisted cache (same folder every week): the new Llama revision replaced the old one, and
     // the models whose revision did not move reused their cached analysis.
     expect(r.stdout).toContain("cache: removed 1 folder(s) of revisions no longer in use");
