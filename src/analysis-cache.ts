@@ -45,8 +45,9 @@ function entryName(key: string): string {
   return `analysis-${createHash("sha256").update(key).digest("hex").slice(0, 32)}.json`;
 }
 
-export async function loadAnalysis(cache: DiskCache, repo: string, sha: string | null, key: string): Promise<CachedAnalysis | null> {
-  const bytes = await cache.get(repo, sha, entryName(key), "analysis");
+/** `earlier`: an earlier revision's entry, looked at without marking it used or counting a hit. */
+export async function loadAnalysis(cache: DiskCache, repo: string, sha: string | null, key: string, earlier = false): Promise<CachedAnalysis | null> {
+  const bytes = earlier ? (sha ? await cache.peek(repo, sha, entryName(key), "analysis") : null) : await cache.get(repo, sha, entryName(key), "analysis");
   if (!bytes) return null;
   try {
     const v = JSON.parse(new TextDecoder().decode(bytes)) as CachedAnalysis;
@@ -55,6 +56,14 @@ export async function loadAnalysis(cache: DiskCache, repo: string, sha: string |
   } catch {
     return null;
   }
+}
+
+/**
+ * An earlier revision's analysis standing for a new revision (HubSource.unchangedSince: the same
+ * file list and the same content of every file it was built from): the same entry, at the new sha.
+ */
+export function analysisAt(entry: CachedAnalysis, sha: string): CachedAnalysis {
+  return { ...entry, fp: { ...entry.fp, source: { ...entry.fp.source, sha } } };
 }
 
 export async function storeAnalysis(cache: DiskCache, entry: CachedAnalysis): Promise<void> {

@@ -4,7 +4,7 @@
  * the multi-fidelity plans, and the gate. Pure analysis is separated from I/O so that sharded runs
  * (fingerprint a slice) and merges (analyze the union) give the same report as one run.
  */
-import { ANALYSIS_SCHEMA, analysisKey, loadAnalysis, storeAnalysis, type CachedAnalysis } from "./analysis-cache.js";
+import { ANALYSIS_SCHEMA, analysisAt, analysisKey, loadAnalysis, storeAnalysis, type CachedAnalysis } from "./analysis-cache.js";
 import { comparePairs, compareSelected, meetsRequirement, verdictMatrix } from "./compare/index.js";
 import type { Comparison, CompareOptions } from "./compare/types.js";
 import type { Extras } from "./fingerprint/acquire.js";
@@ -19,7 +19,7 @@ import { mapLimit } from "./net/limiter.js";
 import { planAll } from "./plan/plan.js";
 import { RESULTS_SCHEMA, type EngineGapResult, type GateFailure, type PairResult, type Results } from "./report/types.js";
 import type { RunContext } from "./sources/index.js";
-import type { ResolvedModel } from "./sources/types.js";
+import type { ModelSource, ResolvedModel } from "./sources/types.js";
 import { UsageError } from "./util/errors.js";
 import { AnalysisPool, defaultWorkerCount } from "./workers/pool.js";
 
@@ -138,7 +138,21 @@ export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOp
               supported: supported ?? null,
             })
           : null;
-      const resume = key && repo ? async (resolved: ResolvedModel) => (hit = await loadAnalysis(ctx.cache, repo, resolved.sha, key))?.fp ?? null : undefined;
+      // Reuse: this revision's analysis, or an earlier revision's when nothing it was built from
+      // changed (a README commit upstream; stored again at this revision).
+      let carried = false;
+      const resume =
+        key && repo
+          ? async (resolved: ResolvedModel, src: ModelSource) => {
+              hit = await loadAnalysis(ctx.cache, repo, resolved.sha, key);
+              if (!hit && resolved.sha && src.unchangedSince) {
+                const earlier = await src.unchangedSince();
+                const old = earlier ? await loadAnalysis(ctx.cache, repo, earlier, key, true) : null;
+                if (old) [hit, carried] = [analysisAt(old, resolved.sha), true];
+              }
+              return hit?.fp ?? null;
+            }
+          : undefined;
       const session = pool?.session(spec.id, supported ?? null) ?? null;
       let fp: Fingerprint;
       try {
@@ -153,7 +167,7 @@ export async function scanZoo(manifest: Manifest, ctx: RunContext, opts: CheckOp
       let gaps: EngineGaps | null = null;
       if (supported && fp.status === "ok") gaps = cached ? cached.gaps : remote ? remote.gaps : engineGaps(fp, (ex as Extras | null)?.raw.tensors ?? null, supported);
       ex = null;
-      if (key && !cached) await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
+      if (key && (!cached || carried)) await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
       opts.onModel?.(fp);
       return { fp, r, gap: gaps ? { model: fp.model, ...gaps } : null };
     });

@@ -146,6 +146,55 @@ describe("analysis cache", () => {
     expect(strip(warm)).toEqual(strip(cold));
   }, 60_000);
 
+  it("a README commit in every repo: the earlier analysis stands for the new revision, reads nothing, and reports what a full build reports", async () => {
+    const cacheDir = path.join(tmp, "cache-readme");
+    const cold = await runCheck(manifest, ctxFor(cacheDir), { codeId: "t1", now: NOW });
+    const repos = [...new Set(manifest.models.filter((m) => !m.local).map((m) => m.repo ?? m.id))].filter((r) => hub.store.get(r));
+    const before = new Map(repos.map((r) => [r, hub.store.get(r)!.json().refs.main!]));
+    const okRepos = cold.models.filter((m) => m.status === "ok").map((m) => m.source.repo);
+    try {
+      for (const r of repos) {
+        const c = hub.store.get(r)!.commit({ message: "Update README.md" });
+        c.writeFile("README.md", `# ${r}\n\nnew text\n`);
+        c.finish({ ref: "main" });
+      }
+      hub.resetLog();
+      const ctx = ctxFor(cacheDir);
+      const carried = await runCheck(manifest, ctx, { codeId: "t1", now: NOW });
+      // no file of a readable model is read: its revision look-up and one paths-info call
+      const reads = hub.requests.filter((x) => x.url.includes("/resolve/") && okRepos.some((r) => x.url.startsWith(`/${r}/resolve/`)));
+      expect(reads).toEqual([]);
+      // and nothing is parsed: no cached file or header is even opened (the analyses are carried)
+      expect(ctx.cache.hits).toBe(0);
+      for (const m of carried.models.filter((x) => x.status === "ok")) {
+        expect(m.source.sha).toBe(hub.store.get(m.source.repo)!.json().refs.main);
+        expect(m.source.sha).not.toBe(before.get(m.source.repo));
+        expect(m.network.requests, m.model).toBe(2);
+      }
+      // exactly what a build from scratch at the new revisions reports
+      const fresh = await runCheck(manifest, ctxFor(path.join(tmp, "cache-readme-fresh")), { codeId: "t1", now: NOW });
+      expect(comparable(carried)).toEqual(comparable(fresh));
+      // the carried entries are the new revision's own: the same revisions again are the look-ups only
+      const warm = await runCheck(manifest, ctxFor(cacheDir), { codeId: "t1", now: NOW });
+      for (const m of warm.models.filter((x) => x.status === "ok")) expect(m.network.requests, m.model).toBe(1);
+      expect(comparable(warm)).toEqual(comparable(fresh));
+
+      // a config edit in one repo: that model is built again (and reports its new config), the others carried
+      const LLAMA = "meta-llama/Llama-3.1-8B-Instruct";
+      const repo = hub.store.get(LLAMA)!;
+      const cfg = JSON.parse(repo.readFile(repo.json().refs.main!, "config.json").toString("utf8")) as Record<string, unknown>;
+      const c = repo.commit({ message: "Longer context" });
+      c.writeJson("config.json", { ...cfg, max_position_embeddings: 2 * Number(cfg["max_position_embeddings"]) });
+      c.finish({ ref: "main" });
+      const edited = await runCheck(manifest, ctxFor(cacheDir), { codeId: "t1", now: NOW });
+      const fresh2 = await runCheck(manifest, ctxFor(path.join(tmp, "cache-readme-fresh2")), { codeId: "t1", now: NOW });
+      expect(comparable(edited)).toEqual(comparable(fresh2));
+      expect(comparable(edited)).not.toEqual(comparable(fresh));
+    } finally {
+      for (const [r, sha] of before) hub.store.get(r)!.setRef("main", sha);
+    }
+  }, 60_000);
+
   it("a model that becomes gated at the same revision is UNKNOWN (gated) on the next warm run: no cache hides lost access", async () => {
     const cacheDir = path.join(tmp, "cache-gated");
     const QWEN = "Qwen/Qwen3-8B";

@@ -151,6 +151,43 @@ describe("a new commit of a cached repo: unchanged files carried over by content
     expect(shards.out.raw.tensors.map((t) => [t.name, t.dtype, t.shape])).toEqual(first.out.raw.tensors.map((t) => [t.name, t.dtype, t.shape]));
   });
 
+  it("unchangedSince: the earlier revision after a README commit; null once the file list or a file read changes", async () => {
+    const ID2 = "tiny/unchanged";
+    buildSyntheticRepo(store, ID2, cfg, { shards: 2 });
+    const dir = mkdtempSync(path.join(os.tmpdir(), "standin-unchanged-"));
+    try {
+      /** A run on a fresh context: what unchangedSince says before anything is read, then the usual acquire. */
+      const step = async (): Promise<{ sha: string; since: string | null }> => {
+        const ctx = ctxFor({ cacheDir: dir });
+        const src = createSource({ id: ID2, repo: ID2, local: null, revision: "main" }, ctx);
+        const since = (await src.unchangedSince?.()) ?? null;
+        await acquire(src, { source: "auto" });
+        await ctx.cache.releaseWrites();
+        return { sha: (await src.resolve()).sha!, since };
+      };
+      const edit = (message: string, f: (c: ReturnType<ReturnType<RepoStore["repo"]>["commit"]>) => void): void => {
+        const c = store.repo(ID2).commit({ message });
+        f(c);
+        c.finish({ ref: "main" });
+      };
+      const first = await step();
+      expect(first.since).toBeNull(); // nothing earlier
+      edit("README", (c) => c.writeFile("README.md", "# changed\n"));
+      const readme = await step();
+      expect(readme.since).toBe(first.sha);
+      edit("README again", (c) => c.writeFile("README.md", "# changed twice\n"));
+      expect((await step()).since).toBe(readme.sha); // the chain goes on from a carried revision
+      edit("a new file", (c) => c.writeFile("notes.txt", "x"));
+      expect((await step()).since).toBeNull(); // the file list changed: format and layout come from it
+      edit("README once more", (c) => c.writeFile("README.md", "# changed thrice\n"));
+      expect((await step()).since).not.toBeNull();
+      edit("config", (c) => c.writeJson("config.json", { ...cfg, rope_theta: 777 }));
+      expect((await step()).since).toBeNull(); // a file the analysis read changed
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("the fetch layer gives the Hub's content ids: X-Linked-Etag of the 302 (not the CDN's ETag), a small file's ETag", async () => {
     const ctx = ctxFor();
     const sha = store.repo(ID).resolveRevision("main")!;

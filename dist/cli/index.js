@@ -42379,7 +42379,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "dab912c49fd49e82";
+const BUILD_ID = "05155f7037a8bf0e";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -82290,6 +82290,13 @@ const CONTENT_IDS = "content-ids";
 const MAX_CARRY_PATHS = 1000;
 /** Default cap for whole-file reads (config.json, index): 50 MB. */
 const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
+function sameList(a, b) {
+    if (a.length !== b.length)
+        return false;
+    const x = [...a].sort();
+    const y = [...b].sort();
+    return x.every((v, i) => v === y[i]);
+}
 function encodePath(p) {
     return p.split("/").map(encodeURIComponent).join("/");
 }
@@ -82311,6 +82318,10 @@ class HubSource {
     ids = new Map();
     /** Ids learnt since the cache entry was last written. */
     idsDirty = false;
+    /** A file came from the network without a content id (or through a reader we do not see): the ids are not the whole story. */
+    unknownRead = false;
+    /** The earlier revision whose every input to the analysis is the same as this one's (carryOver), or null. */
+    unchangedFrom = null;
     constructor(model, repo, revision, ctx) {
         this.model = model;
         this.repo = repo;
@@ -82415,8 +82426,7 @@ class HubSource {
             const total = r.contentRange?.total ?? null;
             if (total !== null)
                 this.sizes.set(path, total);
-            if (total !== null)
-                this.learnId(path, r.contentId ?? null, total);
+            this.learnId(path, r.contentId ?? null, total ?? -1);
             this.access ??= Promise.resolve(); // access is proven
             return { bytes: r.body, total };
         };
@@ -82440,6 +82450,7 @@ class HubSource {
         };
     }
     ggufLocation(path) {
+        this.unknownRead = true; // the GGUF reader fetches on its own: what it reads has no recorded id
         return { url: this.fileUrl(path), fetch: this.ctx.layer.fetchFor(this.model, { model: this.model, file: path }) };
     }
     /** The model's cached headers (one pack per repo@sha), loaded once. */
@@ -82496,16 +82507,20 @@ class HubSource {
             return;
         const listed = new Set(this.resolved.files.map((f) => f.path));
         const small = [...listed].filter((p) => p === "config.json" || p.endsWith(".safetensors.index.json"));
-        const paths = [...new Set([...old.keys(), ...small])].filter((p) => listed.has(p));
-        if (paths.length === 0 || paths.length > MAX_CARRY_PATHS)
-            return;
         // the earlier revision's ids as its run recorded them (one call fewer), else asked for
         const recorded = await this.recordedIds(earlier);
-        const [before, now] = await Promise.all([recorded ?? this.contentIds(earlier, paths), this.contentIds(sha, paths)]);
+        const paths = [...new Set([...old.keys(), ...small, ...(recorded?.ids.keys() ?? [])])].filter((p) => listed.has(p));
+        if (paths.length === 0 || paths.length > MAX_CARRY_PATHS)
+            return;
+        const [before, now] = await Promise.all([recorded?.ids ?? this.contentIds(earlier, paths), this.contentIds(sha, paths)]);
         for (const [p, id] of now)
             this.ids.set(p, id);
         this.idsDirty = now.size > 0;
         const same = (p) => before.get(p) !== undefined && before.get(p) === now.get(p);
+        // Everything the earlier analysis was built from is the same here: the file list (format and
+        // layout are chosen from it) and the content of every file its run read, all with known ids.
+        if (recorded?.complete && recorded.ids.size > 0 && sameList(recorded.files, [...listed]) && [...recorded.ids.keys()].every(same))
+            this.unchangedFrom = earlier;
         const entries = new Map();
         for (const [p, bytes] of old)
             if (same(p))
@@ -82515,29 +82530,45 @@ class HubSource {
             this.pack = Promise.resolve(entries);
         }
         await cache.carry(this.repo, earlier, sha, small.filter(same), "file");
+        // An analysis carried over reads nothing (no flush follows): record this revision's ids now.
+        if (this.unchangedFrom)
+            await this.saveIds();
+    }
+    /**
+     * The earlier cached revision of this repo from which nothing the analysis depends on has
+     * changed (a README commit), or null: its analysis then stands for this revision's. Only known
+     * once the files are carried over (carryOver), which this waits for.
+     */
+    async unchangedSince() {
+        await this.resolve();
+        await this.carryOver();
+        return this.unchangedFrom;
     }
     learnId(path, id, size) {
-        if (id === null || id.length < 40)
+        if (id === null || id.length < 40 || size < 0) {
+            this.unknownRead = true;
             return;
+        }
         const v = `${id}:${size}`;
         if (this.ids.get(path) === v)
             return;
         this.ids.set(path, v);
         this.idsDirty = true;
     }
+    /** What a revision's run recorded: the ids of the files it read, the repo's file list, and whether every read had an id. */
     async recordedIds(sha) {
         const bytes = await this.ctx.cache.peek(this.repo, sha, CONTENT_IDS, "ids");
         if (!bytes)
             return null;
         try {
             const obj = JSON.parse(new TextDecoder().decode(bytes));
-            if (!obj || typeof obj !== "object" || Array.isArray(obj))
+            if (!obj || typeof obj !== "object" || !obj.ids || typeof obj.ids !== "object" || !Array.isArray(obj.files))
                 return null;
-            const out = new Map();
-            for (const [k, v] of Object.entries(obj))
+            const ids = new Map();
+            for (const [k, v] of Object.entries(obj.ids))
                 if (typeof v === "string")
-                    out.set(k, v);
-            return out;
+                    ids.set(k, v);
+            return { ids, files: obj.files.filter((f) => typeof f === "string"), complete: obj.complete === true };
         }
         catch {
             return null;
@@ -82547,8 +82578,13 @@ class HubSource {
         if (!this.idsDirty || !this.resolved)
             return;
         this.idsDirty = false;
-        const obj = Object.fromEntries([...this.ids].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-        await this.ctx.cache.put(this.repo, this.sha(), CONTENT_IDS, "ids", new TextEncoder().encode(JSON.stringify(obj)));
+        const byName = ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0);
+        const entry = {
+            ids: Object.fromEntries([...this.ids].sort(byName)),
+            files: this.resolved.files.map((f) => f.path).sort(),
+            complete: !this.unknownRead,
+        };
+        await this.ctx.cache.put(this.repo, this.sha(), CONTENT_IDS, "ids", new TextEncoder().encode(JSON.stringify(entry)));
     }
     /** path -> the Hub's content id and size of each file at this revision (absent: not there). */
     async contentIds(revision, paths) {
@@ -82796,7 +82832,7 @@ async function fingerprintModel(req, ctx, opts = {}) {
     let ex;
     try {
         if (opts.resume) {
-            const earlier = await opts.resume(await src.resolve());
+            const earlier = await opts.resume(await src.resolve(), src);
             if (earlier) {
                 await src.verifyAccess?.();
                 const s = src.stats();
@@ -86270,8 +86306,9 @@ function analysisKey(p) {
 function entryName(key) {
     return `analysis-${(0,external_node_crypto_.createHash)("sha256").update(key).digest("hex").slice(0, 32)}.json`;
 }
-async function loadAnalysis(cache, repo, sha, key) {
-    const bytes = await cache.get(repo, sha, entryName(key), "analysis");
+/** `earlier`: an earlier revision's entry, looked at without marking it used or counting a hit. */
+async function loadAnalysis(cache, repo, sha, key, earlier = false) {
+    const bytes = earlier ? (sha ? await cache.peek(repo, sha, entryName(key), "analysis") : null) : await cache.get(repo, sha, entryName(key), "analysis");
     if (!bytes)
         return null;
     try {
@@ -86283,6 +86320,13 @@ async function loadAnalysis(cache, repo, sha, key) {
     catch {
         return null;
     }
+}
+/**
+ * An earlier revision's analysis standing for a new revision (HubSource.unchangedSince: the same
+ * file list and the same content of every file it was built from): the same entry, at the new sha.
+ */
+function analysisAt(entry, sha) {
+    return { ...entry, fp: { ...entry.fp, source: { ...entry.fp.source, sha } } };
 }
 async function storeAnalysis(cache, entry) {
     const { repo, sha } = entry.fp.source;
@@ -87939,7 +87983,21 @@ async function scanZoo(manifest, ctx, opts = {}) {
                     supported: supported ?? null,
                 })
                 : null;
-            const resume = key && repo ? async (resolved) => (hit = await loadAnalysis(ctx.cache, repo, resolved.sha, key))?.fp ?? null : undefined;
+            // Reuse: this revision's analysis, or an earlier revision's when nothing it was built from
+            // changed (a README commit upstream; stored again at this revision).
+            let carried = false;
+            const resume = key && repo
+                ? async (resolved, src) => {
+                    hit = await loadAnalysis(ctx.cache, repo, resolved.sha, key);
+                    if (!hit && resolved.sha && src.unchangedSince) {
+                        const earlier = await src.unchangedSince();
+                        const old = earlier ? await loadAnalysis(ctx.cache, repo, earlier, key, true) : null;
+                        if (old)
+                            [hit, carried] = [analysisAt(old, resolved.sha), true];
+                    }
+                    return hit?.fp ?? null;
+                }
+                : undefined;
             const session = pool?.session(spec.id, supported ?? null) ?? null;
             let fp;
             try {
@@ -87956,7 +88014,7 @@ async function scanZoo(manifest, ctx, opts = {}) {
             if (supported && fp.status === "ok")
                 gaps = cached ? cached.gaps : remote ? remote.gaps : engineGaps(fp, ex?.raw.tensors ?? null, supported);
             ex = null;
-            if (key && !cached)
+            if (key && (!cached || carried))
                 await storeAnalysis(ctx.cache, { schema: ANALYSIS_SCHEMA, key, fp, integrity: base, gaps });
             opts.onModel?.(fp);
             return { fp, r, gap: gaps ? { model: fp.model, ...gaps } : null };

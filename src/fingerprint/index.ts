@@ -4,7 +4,7 @@
  */
 import { mapLimit } from "../net/limiter.js";
 import { createSource, type RunContext, type SourceSpec } from "../sources/index.js";
-import type { ResolvedModel } from "../sources/types.js";
+import type { ModelSource, ResolvedModel } from "../sources/types.js";
 import { toStandinError } from "../util/errors.js";
 import { acquire, type AcquireOptions, type Extras, type Offload } from "./acquire.js";
 import { buildFingerprint, unknownFingerprint, type NetStats, type SourceMeta } from "./build.js";
@@ -34,7 +34,7 @@ export interface FingerprintOptions extends Omit<AcquireOptions, "source" | "off
    * this exact repo@sha and these options, or null to read and build. A returned fingerprint is
    * used as is, with this run's network figures and no bytes read per file.
    */
-  resume?: (resolved: ResolvedModel) => Promise<Fingerprint | null>;
+  resume?: (resolved: ResolvedModel, src: ModelSource) => Promise<Fingerprint | null>;
 }
 
 export async function fingerprintModel(req: FingerprintRequest, ctx: RunContext, opts: FingerprintOptions = {}): Promise<Fingerprint> {
@@ -47,7 +47,7 @@ export async function fingerprintModel(req: FingerprintRequest, ctx: RunContext,
   let ex: Extras;
   try {
     if (opts.resume) {
-      const earlier = await opts.resume(await src.resolve());
+      const earlier = await opts.resume(await src.resolve(), src);
       if (earlier) {
         await src.verifyAccess?.();
         const s = src.stats();

@@ -27,6 +27,19 @@ export interface HubContext {
   cache: DiskCache;
 }
 
+interface RecordedIds {
+  ids: Map<string, string>;
+  files: string[];
+  complete: boolean;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.every((v, i) => v === y[i]);
+}
+
 export function encodePath(p: string): string {
   return p.split("/").map(encodeURIComponent).join("/");
 }
@@ -45,6 +58,10 @@ export class HubSource implements ModelSource {
   private readonly ids = new Map<string, string>();
   /** Ids learnt since the cache entry was last written. */
   private idsDirty = false;
+  /** A file came from the network without a content id (or through a reader we do not see): the ids are not the whole story. */
+  private unknownRead = false;
+  /** The earlier revision whose every input to the analysis is the same as this one's (carryOver), or null. */
+  private unchangedFrom: string | null = null;
 
   constructor(
     readonly model: string,
@@ -150,7 +167,7 @@ export class HubSource implements ModelSource {
       });
       const total = r.contentRange?.total ?? null;
       if (total !== null) this.sizes.set(path, total);
-      if (total !== null) this.learnId(path, r.contentId ?? null, total);
+      this.learnId(path, r.contentId ?? null, total ?? -1);
       this.access ??= Promise.resolve(); // access is proven
       return { bytes: r.body, total };
     };
@@ -173,6 +190,7 @@ export class HubSource implements ModelSource {
   }
 
   ggufLocation(path: string): { url: string; fetch: typeof fetch } {
+    this.unknownRead = true; // the GGUF reader fetches on its own: what it reads has no recorded id
     return { url: this.fileUrl(path), fetch: this.ctx.layer.fetchFor(this.model, { model: this.model, file: path }) };
   }
 
@@ -228,14 +246,17 @@ export class HubSource implements ModelSource {
     if (!old || old.size === 0) return;
     const listed = new Set(this.resolved.files.map((f) => f.path));
     const small = [...listed].filter((p) => p === "config.json" || p.endsWith(".safetensors.index.json"));
-    const paths = [...new Set([...old.keys(), ...small])].filter((p) => listed.has(p));
-    if (paths.length === 0 || paths.length > MAX_CARRY_PATHS) return;
     // the earlier revision's ids as its run recorded them (one call fewer), else asked for
     const recorded = await this.recordedIds(earlier);
-    const [before, now] = await Promise.all([recorded ?? this.contentIds(earlier, paths), this.contentIds(sha, paths)]);
+    const paths = [...new Set([...old.keys(), ...small, ...(recorded?.ids.keys() ?? [])])].filter((p) => listed.has(p));
+    if (paths.length === 0 || paths.length > MAX_CARRY_PATHS) return;
+    const [before, now] = await Promise.all([recorded?.ids ?? this.contentIds(earlier, paths), this.contentIds(sha, paths)]);
     for (const [p, id] of now) this.ids.set(p, id);
     this.idsDirty = now.size > 0;
     const same = (p: string) => before.get(p) !== undefined && before.get(p) === now.get(p);
+    // Everything the earlier analysis was built from is the same here: the file list (format and
+    // layout are chosen from it) and the content of every file its run read, all with known ids.
+    if (recorded?.complete && recorded.ids.size > 0 && sameList(recorded.files, [...listed]) && [...recorded.ids.keys()].every(same)) this.unchangedFrom = earlier;
     const entries = new Map<string, Uint8Array>();
     for (const [p, bytes] of old) if (same(p)) entries.set(p, bytes);
     if (entries.size > 0) {
@@ -243,25 +264,42 @@ export class HubSource implements ModelSource {
       this.pack = Promise.resolve(entries);
     }
     await cache.carry(this.repo, earlier, sha, small.filter(same), "file");
+    // An analysis carried over reads nothing (no flush follows): record this revision's ids now.
+    if (this.unchangedFrom) await this.saveIds();
+  }
+
+  /**
+   * The earlier cached revision of this repo from which nothing the analysis depends on has
+   * changed (a README commit), or null: its analysis then stands for this revision's. Only known
+   * once the files are carried over (carryOver), which this waits for.
+   */
+  async unchangedSince(): Promise<string | null> {
+    await this.resolve();
+    await this.carryOver();
+    return this.unchangedFrom;
   }
 
   private learnId(path: string, id: string | null, size: number): void {
-    if (id === null || id.length < 40) return;
+    if (id === null || id.length < 40 || size < 0) {
+      this.unknownRead = true;
+      return;
+    }
     const v = `${id}:${size}`;
     if (this.ids.get(path) === v) return;
     this.ids.set(path, v);
     this.idsDirty = true;
   }
 
-  private async recordedIds(sha: string): Promise<Map<string, string> | null> {
+  /** What a revision's run recorded: the ids of the files it read, the repo's file list, and whether every read had an id. */
+  private async recordedIds(sha: string): Promise<RecordedIds | null> {
     const bytes = await this.ctx.cache.peek(this.repo, sha, CONTENT_IDS, "ids");
     if (!bytes) return null;
     try {
-      const obj = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
-      if (!obj || typeof obj !== "object" || Array.isArray(obj)) return null;
-      const out = new Map<string, string>();
-      for (const [k, v] of Object.entries(obj as Record<string, unknown>)) if (typeof v === "string") out.set(k, v);
-      return out;
+      const obj = JSON.parse(new TextDecoder().decode(bytes)) as { ids?: unknown; files?: unknown; complete?: unknown };
+      if (!obj || typeof obj !== "object" || !obj.ids || typeof obj.ids !== "object" || !Array.isArray(obj.files)) return null;
+      const ids = new Map<string, string>();
+      for (const [k, v] of Object.entries(obj.ids as Record<string, unknown>)) if (typeof v === "string") ids.set(k, v);
+      return { ids, files: obj.files.filter((f): f is string => typeof f === "string"), complete: obj.complete === true };
     } catch {
       return null;
     }
@@ -270,8 +308,13 @@ export class HubSource implements ModelSource {
   private async saveIds(): Promise<void> {
     if (!this.idsDirty || !this.resolved) return;
     this.idsDirty = false;
-    const obj = Object.fromEntries([...this.ids].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    await this.ctx.cache.put(this.repo, this.sha(), CONTENT_IDS, "ids", new TextEncoder().encode(JSON.stringify(obj)));
+    const byName = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a > b ? 1 : 0);
+    const entry = {
+      ids: Object.fromEntries([...this.ids].sort(byName)),
+      files: this.resolved.files.map((f) => f.path).sort(),
+      complete: !this.unknownRead,
+    };
+    await this.ctx.cache.put(this.repo, this.sha(), CONTENT_IDS, "ids", new TextEncoder().encode(JSON.stringify(entry)));
   }
 
   /** path -> the Hub's content id and size of each file at this revision (absent: not there). */

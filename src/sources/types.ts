@@ -86,6 +86,11 @@ export interface ModelSource {
    * Throws the Hub's typed error (gated, bad_token...). A no-op for other repos and sources.
    */
   verifyAccess?(): Promise<void>;
+  /**
+   * An earlier cached revision of this repo from which nothing the analysis reads has changed (the
+   * same file list, the same content for every file read), or null. Hub sources only.
+   */
+  unchangedSince?(): Promise<string | null>;
 }
 
 /** One concrete tensor as listed in a safetensors header (offsets relative to the data section). */
