@@ -45078,7 +45078,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "4befb8a88dd64631";
+const BUILD_ID = "324d2ec3fda1380a";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -85218,8 +85218,7 @@ class HubSource {
         const same = (p) => before.get(p) !== undefined && before.get(p) === now.get(p);
         // Everything the earlier analysis was built from is the same here: the file list (format and
         // layout are chosen from it) and the content of every file its run read, all with known ids.
-        if (recorded?.complete && recorded.ids.size > 0 && sameList(recorded.files, [...listed]) && [...recorded.ids.keys()].every(same))
-            this.unchangedFrom = earlier;
+        const unchanged = !!recorded?.complete && recorded.ids.size > 0 && sameList(recorded.files, [...listed]) && [...recorded.ids.keys()].every(same);
         const entries = new Map();
         for (const [p, bytes] of old)
             if (same(p))
@@ -85229,9 +85228,12 @@ class HubSource {
             this.pack = Promise.resolve(entries);
         }
         await cache.carry(this.repo, earlier, sha, small.filter(same), "file");
-        // An analysis carried over reads nothing (no flush follows): record this revision's ids now.
-        if (this.unchangedFrom)
-            await this.saveIds();
+        if (!unchanged)
+            return;
+        // Said only once the files are carried (the next commit carries from this revision). An
+        // analysis carried over reads nothing, so no flush follows: record this revision's ids now.
+        await this.saveIds();
+        this.unchangedFrom = earlier;
     }
     /**
      * The earlier cached revision of this repo from which nothing the analysis depends on has

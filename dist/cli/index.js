@@ -42379,7 +42379,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "05155f7037a8bf0e";
+const BUILD_ID = "51acbc39674c327e";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -82519,8 +82519,7 @@ class HubSource {
         const same = (p) => before.get(p) !== undefined && before.get(p) === now.get(p);
         // Everything the earlier analysis was built from is the same here: the file list (format and
         // layout are chosen from it) and the content of every file its run read, all with known ids.
-        if (recorded?.complete && recorded.ids.size > 0 && sameList(recorded.files, [...listed]) && [...recorded.ids.keys()].every(same))
-            this.unchangedFrom = earlier;
+        const unchanged = !!recorded?.complete && recorded.ids.size > 0 && sameList(recorded.files, [...listed]) && [...recorded.ids.keys()].every(same);
         const entries = new Map();
         for (const [p, bytes] of old)
             if (same(p))
@@ -82530,9 +82529,12 @@ class HubSource {
             this.pack = Promise.resolve(entries);
         }
         await cache.carry(this.repo, earlier, sha, small.filter(same), "file");
-        // An analysis carried over reads nothing (no flush follows): record this revision's ids now.
-        if (this.unchangedFrom)
-            await this.saveIds();
+        if (!unchanged)
+            return;
+        // Said only once the files are carried (the next commit carries from this revision). An
+        // analysis carried over reads nothing, so no flush follows: record this revision's ids now.
+        await this.saveIds();
+        this.unchangedFrom = earlier;
     }
     /**
      * The earlier cached revision of this repo from which nothing the analysis depends on has

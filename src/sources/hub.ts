@@ -256,7 +256,7 @@ export class HubSource implements ModelSource {
     const same = (p: string) => before.get(p) !== undefined && before.get(p) === now.get(p);
     // Everything the earlier analysis was built from is the same here: the file list (format and
     // layout are chosen from it) and the content of every file its run read, all with known ids.
-    if (recorded?.complete && recorded.ids.size > 0 && sameList(recorded.files, [...listed]) && [...recorded.ids.keys()].every(same)) this.unchangedFrom = earlier;
+    const unchanged = !!recorded?.complete && recorded.ids.size > 0 && sameList(recorded.files, [...listed]) && [...recorded.ids.keys()].every(same);
     const entries = new Map<string, Uint8Array>();
     for (const [p, bytes] of old) if (same(p)) entries.set(p, bytes);
     if (entries.size > 0) {
@@ -264,8 +264,11 @@ export class HubSource implements ModelSource {
       this.pack = Promise.resolve(entries);
     }
     await cache.carry(this.repo, earlier, sha, small.filter(same), "file");
-    // An analysis carried over reads nothing (no flush follows): record this revision's ids now.
-    if (this.unchangedFrom) await this.saveIds();
+    if (!unchanged) return;
+    // Said only once the files are carried (the next commit carries from this revision). An
+    // analysis carried over reads nothing, so no flush follows: record this revision's ids now.
+    await this.saveIds();
+    this.unchangedFrom = earlier;
   }
 
   /**
