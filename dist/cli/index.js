@@ -42379,7 +42379,7 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "51acbc39674c327e";
+const BUILD_ID = "88857e471c30607c";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -47464,7 +47464,7 @@ function pairsWith(s, a, b) {
     if (!s.leaves.has(a) || !s.leaves.has(b))
         return [];
     if (s.modules)
-        return modulesWith(s, a, b).map((m) => [m.get(a), m.get(b)]);
+        return pairsFromMap(s, a, b);
     const infos = tensorIndex(s.tensors).infos;
     let maxMod = 0;
     for (let i = 0; i < infos.length; i++)
@@ -47481,7 +47481,7 @@ function pairsWith(s, a, b) {
         if (!ls.moduled)
             continue;
         if (!ls.plain)
-            return modulesWith(s, a, b).map((m) => [m.get(a), m.get(b)]);
+            return pairsFromMap(s, a, b);
         const id = info.mod;
         if (seen[id] === 0) {
             seen[id] = 1;
@@ -47503,11 +47503,13 @@ function pairsWith(s, a, b) {
     }
     return out;
 }
+/** The same pairs from the module map. */
+function pairsFromMap(s, a, b) {
+    return modulesWith(s, a, b).map((m) => [m.get(a), m.get(b)]);
+}
 /** @internal For tests: pairsWith(a, b) of a tensor list, and the same pairs from the module map. */
 function modulePairsBothWays(tensors, a, b) {
-    const pairs = pairsWith(scanTensors(tensors), a, b);
-    const fromMap = modulesWith(scanTensors(tensors), a, b).map((m) => [m.get(a), m.get(b)]);
-    return { pairs, fromMap };
+    return { pairs: pairsWith(scanTensors(tensors), a, b), fromMap: pairsFromMap(scanTensors(tensors), a, b) };
 }
 function modulesWith(s, ...leaves) {
     const out = [];
@@ -68984,15 +68986,15 @@ class DiskCache {
      * The entries of a pack (name -> bytes), or null when absent or unreadable. Does not count hits or
      * misses: the caller counts the entries it serves.
      */
-    async getPack(repo, sha, name, use = true) {
+    async getPack(repo, sha, name) {
         if (!this.dir || !DiskCache.isCacheableRevision(sha))
             return null;
-        const held = use ? this.heldEntry(repo, sha, name, "pack") : null;
+        const held = this.heldEntry(repo, sha, name, "pack");
         if (held)
             return decodePack(held);
         let buf;
         try {
-            buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, name, "pack", use));
+            buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, sha, name, "pack"));
         }
         catch {
             return null;
@@ -69043,23 +69045,14 @@ class DiskCache {
     }
     /**
      * Copy the entries of `files` (kind `kind`) from an earlier revision to `to`: the caller knows
-     * their content is the same in both. Counts no hits or misses. Returns the files copied.
+     * their content is the same in both. Counts no hits or misses.
      */
     async carry(repo, from, to, files, kind) {
-        if (!this.dir || !DiskCache.isCacheableRevision(from) || !DiskCache.isCacheableRevision(to))
-            return [];
-        const copied = [];
         for (const f of files) {
-            try {
-                const buf = await (0,promises_namespaceObject.readFile)(this.entryPath(repo, from, f, kind, false));
-                await this.put(repo, to, f, kind, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-                copied.push(f);
-            }
-            catch {
-                // not cached there
-            }
+            const bytes = await this.peek(repo, from, f, kind);
+            if (bytes)
+                await this.put(repo, to, f, kind, bytes);
         }
-        return copied;
     }
     /** Write a pack (replacing any previous one). */
     async putPack(repo, sha, name, entries) {
@@ -82502,7 +82495,8 @@ class HubSource {
         const earlier = await cache.earlierRevision(this.repo, sha, HEADER_PACK);
         if (!earlier || (await this.headerPack()))
             return; // nothing earlier, or this revision is cached already
-        const old = await cache.getPack(this.repo, earlier, HEADER_PACK, false);
+        const packed = await cache.peek(this.repo, earlier, HEADER_PACK, "pack");
+        const old = packed ? decodePack(packed) : null;
         if (!old || old.size === 0)
             return;
         const listed = new Set(this.resolved.files.map((f) => f.path));

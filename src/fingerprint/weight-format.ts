@@ -485,7 +485,7 @@ function dominant(m: Map<string, number>): string | null {
  */
 function pairsWith(s: Scan, a: string, b: string): [TensorRecord, TensorRecord][] {
   if (!s.leaves.has(a) || !s.leaves.has(b)) return [];
-  if (s.modules) return modulesWith(s, a, b).map((m) => [m.get(a)!, m.get(b)!]);
+  if (s.modules) return pairsFromMap(s, a, b);
   const infos = tensorIndex(s.tensors).infos;
   let maxMod = 0;
   for (let i = 0; i < infos.length; i++) if ((infos[i] as TensorInfo).mod > maxMod) maxMod = (infos[i] as TensorInfo).mod;
@@ -498,7 +498,7 @@ function pairsWith(s: Scan, a: string, b: string): [TensorRecord, TensorRecord][
     const info = infos[i] as TensorInfo;
     const ls = leafSplitOfKey(info.key, info.t.name, s.memo);
     if (!ls.moduled) continue;
-    if (!ls.plain) return modulesWith(s, a, b).map((m) => [m.get(a)!, m.get(b)!]);
+    if (!ls.plain) return pairsFromMap(s, a, b);
     const id = info.mod;
     if (seen[id] === 0) {
       seen[id] = 1;
@@ -517,11 +517,14 @@ function pairsWith(s: Scan, a: string, b: string): [TensorRecord, TensorRecord][
   return out;
 }
 
+/** The same pairs from the module map. */
+function pairsFromMap(s: Scan, a: string, b: string): [TensorRecord, TensorRecord][] {
+  return modulesWith(s, a, b).map((m) => [m.get(a)!, m.get(b)!]);
+}
+
 /** @internal For tests: pairsWith(a, b) of a tensor list, and the same pairs from the module map. */
 export function modulePairsBothWays(tensors: readonly TensorRecord[], a: string, b: string): { pairs: [TensorRecord, TensorRecord][]; fromMap: [TensorRecord, TensorRecord][] } {
-  const pairs = pairsWith(scanTensors(tensors), a, b);
-  const fromMap = modulesWith(scanTensors(tensors), a, b).map((m): [TensorRecord, TensorRecord] => [m.get(a)!, m.get(b)!]);
-  return { pairs, fromMap };
+  return { pairs: pairsWith(scanTensors(tensors), a, b), fromMap: pairsFromMap(scanTensors(tensors), a, b) };
 }
 
 function modulesWith(s: Scan, ...leaves: string[]): Map<string, TensorRecord>[] {

@@ -174,13 +174,13 @@ export class DiskCache {
    * The entries of a pack (name -> bytes), or null when absent or unreadable. Does not count hits or
    * misses: the caller counts the entries it serves.
    */
-  async getPack(repo: string, sha: string | null, name: string, use = true): Promise<Map<string, Uint8Array> | null> {
+  async getPack(repo: string, sha: string | null, name: string): Promise<Map<string, Uint8Array> | null> {
     if (!this.dir || !DiskCache.isCacheableRevision(sha)) return null;
-    const held = use ? this.heldEntry(repo, sha, name, "pack") : null;
+    const held = this.heldEntry(repo, sha, name, "pack");
     if (held) return decodePack(held);
     let buf: Buffer;
     try {
-      buf = await readFile(this.entryPath(repo, sha, name, "pack", use));
+      buf = await readFile(this.entryPath(repo, sha, name, "pack"));
     } catch {
       return null;
     }
@@ -226,21 +226,13 @@ export class DiskCache {
 
   /**
    * Copy the entries of `files` (kind `kind`) from an earlier revision to `to`: the caller knows
-   * their content is the same in both. Counts no hits or misses. Returns the files copied.
+   * their content is the same in both. Counts no hits or misses.
    */
-  async carry(repo: string, from: string, to: string, files: readonly string[], kind: CacheKind): Promise<string[]> {
-    if (!this.dir || !DiskCache.isCacheableRevision(from) || !DiskCache.isCacheableRevision(to)) return [];
-    const copied: string[] = [];
+  async carry(repo: string, from: string, to: string, files: readonly string[], kind: CacheKind): Promise<void> {
     for (const f of files) {
-      try {
-        const buf = await readFile(this.entryPath(repo, from, f, kind, false));
-        await this.put(repo, to, f, kind, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-        copied.push(f);
-      } catch {
-        // not cached there
-      }
+      const bytes = await this.peek(repo, from, f, kind);
+      if (bytes) await this.put(repo, to, f, kind, bytes);
     }
-    return copied;
   }
 
   /** Write a pack (replacing any previous one). */

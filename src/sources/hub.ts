@@ -4,7 +4,7 @@
  * the resolved commit sha, so results are reproducible and cacheable.
  */
 import { modelInfo, pathsInfo } from "@huggingface/hub";
-import { DiskCache } from "../net/cache.js";
+import { decodePack, DiskCache } from "../net/cache.js";
 import { REQUEST_PRIORITY, type FetchLayer } from "../net/fetch.js";
 import { HubError, StandinError, UsageError } from "../util/errors.js";
 import { decodeHeaderCache, encodeHeaderCache, readSafetensorsHeaderBytes, type RangeGet } from "./st-header.js";
@@ -242,7 +242,8 @@ export class HubSource implements ModelSource {
     if (!cache.dir || !DiskCache.isCacheableRevision(sha) || !this.resolved) return;
     const earlier = await cache.earlierRevision(this.repo, sha, HEADER_PACK);
     if (!earlier || (await this.headerPack())) return; // nothing earlier, or this revision is cached already
-    const old = await cache.getPack(this.repo, earlier, HEADER_PACK, false);
+    const packed = await cache.peek(this.repo, earlier, HEADER_PACK, "pack");
+    const old = packed ? decodePack(packed) : null;
     if (!old || old.size === 0) return;
     const listed = new Set(this.resolved.files.map((f) => f.path));
     const small = [...listed].filter((p) => p === "config.json" || p.endsWith(".safetensors.index.json"));
