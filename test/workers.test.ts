@@ -5,16 +5,22 @@
  * the reason, never drop them or hang.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_MANIFEST, startDemoHub } from "../demo/build.js";
 import { runCheck, scanZoo } from "../src/check.js";
+import { acquire, indexPlan } from "../src/fingerprint/acquire.js";
+import { parseSafetensorsIndex } from "../src/formats/safetensors-index.js";
 import { loadManifest, parseManifest } from "../src/manifest/load.js";
 import type { Manifest } from "../src/manifest/types.js";
 import type { Results } from "../src/report/types.js";
-import { createRunContext } from "../src/sources/index.js";
+import { createRunContext, createSource } from "../src/sources/index.js";
 import { AnalysisPool } from "../src/workers/pool.js";
+import { WORKER_MARK } from "../src/workers/protocol.js";
 import { buildSyntheticRepo } from "./hub/corpus-repos.js";
 import { RepoStore, rawSafetensors } from "./hub/repo-store.js";
 import { startHubServer, type HubServer } from "./hub/server.js";
@@ -143,6 +149,79 @@ describe("analysis workers", () => {
     } finally {
       await pool.close();
     }
+  }, 60_000);
+
+  it("a session's prepare() starts the pool's worker before any work is handed over; a pool nobody prepares or hands work to starts none", async () => {
+    const idle = AnalysisPool.start(1) as AnalysisPool;
+    idle.session("ok/tiny", null).close();
+    expect(idle.started).toBe(0); // a warm run: nothing to parse, no worker
+    await idle.close();
+    const pool = AnalysisPool.start(1) as AnalysisPool;
+    try {
+      const session = pool.session("ok/sharded", null);
+      session.prepare();
+      expect(pool.started).toBe(1);
+      pool.session("ok/tiny", null).prepare(); // the pool has its worker: none more
+      expect(pool.started).toBe(1);
+      const plan = await session.index(new TextEncoder().encode('{"metadata":{},"weight_map":{"a":"model-00001-of-00001.safetensors"}}'), "model.safetensors.index.json");
+      expect(plan.shards).toEqual(["model-00001-of-00001.safetensors"]);
+      session.close();
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it("acquire asks its offload to prepare once it knows the model is safetensors, before the config and index are read; another format does not", async () => {
+    const events: string[] = [];
+    const offload = {
+      prepare: () => void events.push("prepare"),
+      index: async (bytes: Uint8Array) => {
+        events.push("index");
+        const index = parseSafetensorsIndex(bytes, { file: "model.safetensors.index.json", model: "ok/sharded" });
+        return { shards: index.shards, plan: indexPlan(index), findings: index.findings };
+      },
+      header: async () => void events.push("header"),
+    };
+    const ctx = createRunContext({ hubUrl: broken.url, env: {} });
+    const spec = { id: "ok/sharded", repo: "ok/sharded", local: null, revision: "main" };
+    const src = createSource(spec, ctx);
+    const reads = (): number => src.stats().requests;
+    await src.resolve();
+    const before = reads();
+    let readsAtPrepare = -1;
+    const ex = await acquire(src, { source: "auto", offload: { ...offload, prepare: () => ((readsAtPrepare = reads()), offload.prepare()) } });
+    expect(events[0]).toBe("prepare");
+    expect(events.filter((e) => e === "prepare")).toHaveLength(1);
+    expect(readsAtPrepare).toBe(before); // nothing read yet: not the config, not the index
+    expect(ex.raw.files.map((f) => f.kind)).toEqual(expect.arrayContaining(["config", "index"]));
+    events.length = 0;
+    await acquire(createSource(spec, ctx), { source: "config", offload });
+    expect(events).toEqual([]);
+  }, 60_000);
+
+  it.runIf(process.platform === "linux")("a thread started as the analysis worker lowers itself as its first import runs (src/workers/first.ts), any other thread is left alone", async () => {
+    const niceOf = (stat: string): number => Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    const main = niceOf(readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8"));
+    // the same bootstrap the pool uses from sources: tsx registered in the worker, then the module;
+    // the thread reports its niceness right after that one import, before anything else is loaded
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href.replace(/\.cjs$/, ".mjs");
+    const first = new URL("../src/workers/first.ts", import.meta.url).href;
+    const script = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(first)}); }).then(() => {
+      const { parentPort } = require("node:worker_threads");
+      parentPort.postMessage(require("node:fs").readFileSync("/proc/thread-self/stat", "utf8"));
+    });`;
+    const niceIn = (data: unknown): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const w = new Worker(script, { eval: true, workerData: data });
+        w.once("message", (stat: string) => {
+          resolve(niceOf(stat));
+          void w.terminate();
+        });
+        w.once("error", reject);
+      });
+    expect(await niceIn({ [WORKER_MARK]: true })).toBe(Math.min(19, main + 10));
+    expect(await niceIn({ other: true })).toBe(main);
+    expect(niceOf(readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8"))).toBe(main);
   }, 60_000);
 
   it("a header in a buffer of its own is transferred to the worker as it is; a view into a larger buffer (a cache pack) is copied", async () => {

@@ -42372,27 +42372,53 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: external "node:worker_threads"
 var external_node_worker_threads_ = __nccwpck_require__(5919);
-;// CONCATENATED MODULE: ./src/util/code-id.ts
-/**
- * An id of the running code, for caches of derived data (fingerprints, integrity): data built by
- * other code is never reused. `npm run build` writes the sha-256 (first 16 hex digits) of each
- * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
- * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
- */
-const BUILD_ID = "88857e471c30607c";
-function buildCodeId() {
-    return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
-}
-
-;// CONCATENATED MODULE: external "node:module"
-const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
-// EXTERNAL MODULE: ./node_modules/protobufjs/minimal.js
-var minimal = __nccwpck_require__(6170);
+;// CONCATENATED MODULE: ./src/workers/nice.ts
+/**
+ * The analysis worker's scheduling priority. Kept apart from the worker's code (src/workers/worker.ts)
+ * so that a worker can lower itself before that code is loaded (src/workers/first.ts).
+ */
+
+
+/** How much lower the worker's priority is than the process's (STANDIN_WORKER_NICE; 0 keeps it equal). */
+const WORKER_NICE = 10;
+/** This thread's result, once it has been lowered (or left alone): a second call changes nothing. */
+let lowered = null;
+/**
+ * Lower this thread's scheduling priority, where a thread has one of its own (Linux; elsewhere
+ * nothing happens). The main thread's network callbacks then get a core before the analysis does:
+ * on a 2-core runner, a response that waits for a core keeps its connection slot, and with 16
+ * slots per origin the reads of the whole zoo slow down. The worker catches up once the reads are
+ * done. Returns the niceness set, or null when it was left alone. Once per thread: later calls
+ * return the first call's result.
+ */
+function lowerThreadPriority(by = Number(process.env["STANDIN_WORKER_NICE"] ?? WORKER_NICE)) {
+    if (lowered)
+        return lowered.nice;
+    lowered = { nice: lowerBy(by) };
+    return lowered.nice;
+}
+function lowerBy(by) {
+    if (process.platform !== "linux" || !Number.isInteger(by) || by <= 0)
+        return null;
+    try {
+        const tid = Number((0,external_node_fs_namespaceObject.readlinkSync)("/proc/thread-self").split("/").pop());
+        // never the main thread: its id is the process's, and setpriority would renice all of it
+        if (!Number.isInteger(tid) || tid <= 0 || tid === process.pid)
+            return null;
+        const nice = Math.min(19, external_node_os_default().getPriority(tid) + by);
+        external_node_os_default().setPriority(tid, nice);
+        return nice;
+    }
+    catch {
+        return null;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/util/errors.ts
 /**
  * Typed errors. Every error standin raises derives from StandinError and carries a stable `code`,
@@ -42514,6 +42540,55 @@ function toStandinError(err, ctx = {}) {
     return new StandinError("internal", msg, { ...ctx, cause: err });
 }
 
+;// CONCATENATED MODULE: ./src/workers/protocol.ts
+
+/** Marks a worker thread started by the pool (the bundles start their own file as the worker). */
+const WORKER_MARK = "standinAnalysisWorker";
+/** An error as it crosses the thread boundary: its class, code, message, model, file and hint. */
+function serializeError(err) {
+    if (err instanceof StandinError) {
+        return { kind: err instanceof errors_FormatError ? "format" : "standin", code: err.code, message: err.message, model: err.model, file: err.file, hint: err.hint };
+    }
+    return { kind: "standin", code: "internal", message: err instanceof Error ? err.message : String(err) };
+}
+/** The same error on this side (a FormatError stays a FormatError: integrity reads its code). */
+function deserializeError(e) {
+    const ctx = { model: e.model, file: e.file, hint: e.hint };
+    return e.kind === "format" ? new errors_FormatError(e.code, e.message, ctx) : new StandinError(e.code, e.message, ctx);
+}
+
+;// CONCATENATED MODULE: ./src/workers/first.ts
+/**
+ * Imported first by every file that can run as the analysis worker (src/workers/entry.ts and the
+ * bundles' entries, which are their own worker script): a worker lowers its priority before the rest
+ * of the code is loaded. The pool starts the worker while the first models' configs and indexes are
+ * being read; loading and compiling the analysis code (a few hundred ms of CPU) then takes what the
+ * main thread's requests leave instead of competing with them.
+ */
+
+
+
+if (!external_node_worker_threads_.isMainThread && external_node_worker_threads_.workerData?.[WORKER_MARK])
+    lowerThreadPriority();
+
+;// CONCATENATED MODULE: ./src/util/code-id.ts
+/**
+ * An id of the running code, for caches of derived data (fingerprints, integrity): data built by
+ * other code is never reused. `npm run build` writes the sha-256 (first 16 hex digits) of each
+ * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
+ * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
+ */
+const BUILD_ID = "cac52b1b60260052";
+function buildCodeId() {
+    return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
+}
+
+;// CONCATENATED MODULE: external "node:module"
+const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+// EXTERNAL MODULE: ./node_modules/protobufjs/minimal.js
+var minimal = __nccwpck_require__(6170);
 ;// CONCATENATED MODULE: ./src/formats/json-scan.ts
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -50545,23 +50620,6 @@ function mergeInto(target, from, what, findings, hasConfig) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/workers/protocol.ts
-
-/** Marks a worker thread started by the pool (the bundles start their own file as the worker). */
-const WORKER_MARK = "standinAnalysisWorker";
-/** An error as it crosses the thread boundary: its class, code, message, model, file and hint. */
-function serializeError(err) {
-    if (err instanceof StandinError) {
-        return { kind: err instanceof errors_FormatError ? "format" : "standin", code: err.code, message: err.message, model: err.model, file: err.file, hint: err.hint };
-    }
-    return { kind: "standin", code: "internal", message: err instanceof Error ? err.message : String(err) };
-}
-/** The same error on this side (a FormatError stays a FormatError: integrity reads its code). */
-function deserializeError(e) {
-    const ctx = { model: e.model, file: e.file, hint: e.hint };
-    return e.kind === "format" ? new errors_FormatError(e.code, e.message, ctx) : new StandinError(e.code, e.message, ctx);
-}
-
 ;// CONCATENATED MODULE: ./src/workers/pool.ts
 /**
  * Analysis workers: the CPU work of a safetensors model (parsing its index and headers, building the
@@ -50622,7 +50680,11 @@ class AnalysisPool {
     constructor(size) {
         this.size = size;
     }
-    /** Workers start with the first model that needs one (a warm run, all from the cache, starts none). */
+    /**
+     * Workers start with the first model that will need one (`warm`, called as a safetensors model's
+     * reading begins) or at the first hand-over, whichever comes first; a warm run, all from the
+     * cache, starts none.
+     */
     startWorkers() {
         const { script, eval: evalScript } = workerScript();
         for (let i = 0; i < this.size; i++) {
@@ -50659,6 +50721,19 @@ class AnalysisPool {
     /** A session for one model; `supported` = the manifest's engine.supported (engine gaps), or null. */
     session(model, supported) {
         return new PoolSession(this, this.nextSid++, model, supported);
+    }
+    /**
+     * Start the workers now if they have not started: a worker takes a few hundred ms to load the
+     * analysis code, and the first index to parse arrives a few round trips after the model's
+     * reading begins. Assigns nothing: a session still gets its worker at its first hand-over.
+     */
+    warm() {
+        if (this.slots.length === 0)
+            this.startWorkers();
+    }
+    /** Workers started so far. */
+    get started() {
+        return this.slots.length;
     }
     /**
      * @internal The worker of a session, chosen when it first needs one: the one with the smallest
@@ -50743,6 +50818,11 @@ class PoolSession {
         this.model = model;
         this.supported = supported;
     }
+    /** The model is about to be read (safetensors): the pool's workers start loading now. */
+    prepare() {
+        if (!this.finished)
+            this.pool.warm();
+    }
     get slot() {
         return (this.worker ??= this.pool.assign(this.sid));
     }
@@ -50815,8 +50895,6 @@ class PoolSession {
     }
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js
@@ -68554,6 +68632,9 @@ async function acquire(src, opts) {
     const resolved = await src.resolve();
     const names = resolved.files.map((f) => f.path);
     const { format, finding } = chooseFormat(opts.source, names);
+    // the parses' worker loads while the config and the index are read
+    if (format === "safetensors")
+        opts.offload?.prepare?.();
     const findings = finding ? [finding] : [];
     const files = [];
     const model = src.model;
@@ -84489,32 +84570,6 @@ function engineGaps(fp, tensors, supported) {
 
 
 
-
-/** How much lower the worker's priority is than the process's (STANDIN_WORKER_NICE; 0 keeps it equal). */
-const WORKER_NICE = 10;
-/**
- * Lower this thread's scheduling priority, where a thread has one of its own (Linux; elsewhere
- * nothing happens). The main thread's network callbacks then get a core before the analysis does:
- * on a 2-core runner, a response that waits for a core keeps its connection slot, and with 16
- * slots per origin the reads of the whole zoo slow down. The worker catches up once the reads are
- * done. Returns the niceness set, or null when it was left alone.
- */
-function lowerThreadPriority(by = Number(process.env["STANDIN_WORKER_NICE"] ?? WORKER_NICE)) {
-    if (process.platform !== "linux" || !Number.isInteger(by) || by <= 0)
-        return null;
-    try {
-        const tid = Number((0,external_node_fs_namespaceObject.readlinkSync)("/proc/thread-self").split("/").pop());
-        // never the main thread: its id is the process's, and setpriority would renice all of it
-        if (!Number.isInteger(tid) || tid <= 0 || tid === process.pid)
-            return null;
-        const nice = Math.min(19, external_node_os_default().getPriority(tid) + by);
-        external_node_os_default().setPriority(tid, nice);
-        return nice;
-    }
-    catch {
-        return null;
-    }
-}
 function runAnalysisWorker() {
     const port = external_node_worker_threads_.parentPort;
     if (!port)
@@ -93342,6 +93397,8 @@ const main_VERSION = "0.1.0";
 
 ;// CONCATENATED MODULE: ./src/cli/index.ts
 /** CLI entry point (bundled to dist/cli/index.js, the `standin` bin; also the bundle's analysis worker). */
+// First: an analysis worker lowers its priority before the rest of the bundle is loaded.
+
 
 
 

@@ -1,4 +1,6 @@
 /** Action entry point (bundled to dist/index.js; also the bundle's analysis worker). */
+// First: an analysis worker lowers its priority before the rest of the bundle is loaded.
+import "../workers/first.js";
 import { isMainThread, workerData } from "node:worker_threads";
 import { buildCodeId } from "../util/code-id.js";
 import { setWorkerEntry } from "../workers/pool.js";

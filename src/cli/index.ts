@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** CLI entry point (bundled to dist/cli/index.js, the `standin` bin; also the bundle's analysis worker). */
+// First: an analysis worker lowers its priority before the rest of the bundle is loaded.
+import "../workers/first.js";
 import { isMainThread, workerData } from "node:worker_threads";
 import { buildCodeId } from "../util/code-id.js";
 import { setWorkerEntry } from "../workers/pool.js";

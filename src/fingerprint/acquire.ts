@@ -34,6 +34,8 @@ export interface AcquireOptions {
 
 /** Where the CPU work of a safetensors model goes when it is not done here (src/workers/pool.ts). */
 export interface Offload {
+  /** A safetensors model is about to be read: get ready for its parses (the pool starts its workers). */
+  prepare?(): void;
   /** Parse the index; what the shard reads need to be scheduled. Rejects with the parse error. */
   index(bytes: Uint8Array, file: string): Promise<{ shards: string[]; plan: Record<string, ShardPlan>; findings: Finding[] }>;
   /** Hand over one shard header; settles once it is parsed (rejects with the parse error). */
@@ -138,6 +140,8 @@ export async function acquire(src: ModelSource, opts: AcquireOptions): Promise<E
   const resolved: ResolvedModel = await src.resolve();
   const names = resolved.files.map((f) => f.path);
   const { format, finding } = chooseFormat(opts.source, names);
+  // the parses' worker loads while the config and the index are read
+  if (format === "safetensors") opts.offload?.prepare?.();
   const findings: Finding[] = finding ? [finding] : [];
   const files: FileEntry[] = [];
   const model = src.model;

@@ -83,7 +83,11 @@ export class AnalysisPool {
 
   private constructor(private readonly size: number) {}
 
-  /** Workers start with the first model that needs one (a warm run, all from the cache, starts none). */
+  /**
+   * Workers start with the first model that will need one (`warm`, called as a safetensors model's
+   * reading begins) or at the first hand-over, whichever comes first; a warm run, all from the
+   * cache, starts none.
+   */
   private startWorkers(): void {
     const { script, eval: evalScript } = workerScript();
     for (let i = 0; i < this.size; i++) {
@@ -119,6 +123,20 @@ export class AnalysisPool {
   /** A session for one model; `supported` = the manifest's engine.supported (engine gaps), or null. */
   session(model: string, supported: readonly string[] | null): PoolSession {
     return new PoolSession(this, this.nextSid++, model, supported);
+  }
+
+  /**
+   * Start the workers now if they have not started: a worker takes a few hundred ms to load the
+   * analysis code, and the first index to parse arrives a few round trips after the model's
+   * reading begins. Assigns nothing: a session still gets its worker at its first hand-over.
+   */
+  warm(): void {
+    if (this.slots.length === 0) this.startWorkers();
+  }
+
+  /** Workers started so far. */
+  get started(): number {
+    return this.slots.length;
   }
 
   /**
@@ -203,6 +221,11 @@ export class PoolSession implements Offload {
     private readonly model: string,
     private readonly supported: readonly string[] | null,
   ) {}
+
+  /** The model is about to be read (safetensors): the pool's workers start loading now. */
+  prepare(): void {
+    if (!this.finished) this.pool.warm();
+  }
 
   private get slot(): Slot {
     return (this.worker ??= this.pool.assign(this.sid));

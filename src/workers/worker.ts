@@ -6,8 +6,6 @@
  * Tasks run one at a time, yielding between them so new messages are seen: index parses first (the
  * main thread waits for their shard lists to schedule reads), then headers and builds in arrival order.
  */
-import { readlinkSync } from "node:fs";
-import os from "node:os";
 import { parentPort } from "node:worker_threads";
 import { collectShards, indexPlan, type Extras } from "../fingerprint/acquire.js";
 import { fingerprintFromExtras } from "../fingerprint/index.js";
@@ -15,35 +13,12 @@ import { parseSafetensorsHeader, type ParsedSafetensorsHeader } from "../formats
 import { parseSafetensorsIndex, type SafetensorsIndex } from "../formats/safetensors-index.js";
 import { integrityBase } from "../integrity/checks.js";
 import { engineGaps } from "../integrity/engine-gaps.js";
+import { lowerThreadPriority } from "./nice.js";
 import { serializeError, type FromWorker, type ToWorker } from "./protocol.js";
 
 interface Session {
   index: SafetensorsIndex | null;
   parsed: Map<string, ParsedSafetensorsHeader>;
-}
-
-/** How much lower the worker's priority is than the process's (STANDIN_WORKER_NICE; 0 keeps it equal). */
-export const WORKER_NICE = 10;
-
-/**
- * Lower this thread's scheduling priority, where a thread has one of its own (Linux; elsewhere
- * nothing happens). The main thread's network callbacks then get a core before the analysis does:
- * on a 2-core runner, a response that waits for a core keeps its connection slot, and with 16
- * slots per origin the reads of the whole zoo slow down. The worker catches up once the reads are
- * done. Returns the niceness set, or null when it was left alone.
- */
-export function lowerThreadPriority(by = Number(process.env["STANDIN_WORKER_NICE"] ?? WORKER_NICE)): number | null {
-  if (process.platform !== "linux" || !Number.isInteger(by) || by <= 0) return null;
-  try {
-    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
-    // never the main thread: its id is the process's, and setpriority would renice all of it
-    if (!Number.isInteger(tid) || tid <= 0 || tid === process.pid) return null;
-    const nice = Math.min(19, os.getPriority(tid) + by);
-    os.setPriority(tid, nice);
-    return nice;
-  } catch {
-    return null;
-  }
 }
 
 export function runAnalysisWorker(): void {

@@ -1,0 +1,12 @@
+/**
+ * Imported first by every file that can run as the analysis worker (src/workers/entry.ts and the
+ * bundles' entries, which are their own worker script): a worker lowers its priority before the rest
+ * of the code is loaded. The pool starts the worker while the first models' configs and indexes are
+ * being read; loading and compiling the analysis code (a few hundred ms of CPU) then takes what the
+ * main thread's requests leave instead of competing with them.
+ */
+import { isMainThread, workerData } from "node:worker_threads";
+import { lowerThreadPriority } from "./nice.js";
+import { WORKER_MARK } from "./protocol.js";
+
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MARK]) lowerThreadPriority();
