@@ -45069,8 +45069,6 @@ var __commonJS = (cb, mod) => function __require2() {
 /************************************************************************/
 var __webpack_exports__ = {};
 
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(5919);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
@@ -45118,6 +45116,8 @@ function lowerBy(by) {
     }
 }
 
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(5919);
 ;// CONCATENATED MODULE: ./src/util/errors.ts
 /**
  * Typed errors. Every error standin raises derives from StandinError and carries a stable `code`,
@@ -45240,9 +45240,18 @@ function toStandinError(err, ctx = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/workers/protocol.ts
+/**
+ * Messages between the thread that reads models (the main thread) and the analysis workers that
+ * parse and build them (src/workers/pool.ts, src/workers/worker.ts). One session per model.
+ */
+
 
 /** Marks a worker thread started by the pool (the bundles start their own file as the worker). */
 const WORKER_MARK = "standinAnalysisWorker";
+/** Whether this thread was started by the pool as an analysis worker. */
+function isAnalysisWorker() {
+    return !external_node_worker_threads_.isMainThread && !!external_node_worker_threads_.workerData?.[WORKER_MARK];
+}
 /** An error as it crosses the thread boundary: its class, code, message, model, file and hint. */
 function serializeError(err) {
     if (err instanceof StandinError) {
@@ -45266,8 +45275,7 @@ function deserializeError(e) {
  */
 
 
-
-if (!external_node_worker_threads_.isMainThread && external_node_worker_threads_.workerData?.[WORKER_MARK])
+if (isAnalysisWorker())
     lowerThreadPriority();
 
 ;// CONCATENATED MODULE: ./src/util/code-id.ts
@@ -45277,7 +45285,7 @@ if (!external_node_worker_threads_.isMainThread && external_node_worker_threads_
  * bundle in place of the placeholder below (scripts/build.mjs). Running from sources (tsx, vitest)
  * there is no stable id: null, and derived data is never reused unless a caller passes its own id.
  */
-const BUILD_ID = "5fac0844d852998c";
+const BUILD_ID = "b924982b8f07fe93";
 function buildCodeId() {
     return /^[0-9a-f]{16}$/.test(BUILD_ID) ? BUILD_ID : null;
 }
@@ -53440,8 +53448,7 @@ class AnalysisPool {
      * worker is left with a long tail while the others idle.
      */
     assign(sid) {
-        if (this.slots.length === 0)
-            this.startWorkers();
+        this.warm();
         const live = this.slots.filter((s) => !s.dead);
         const slot = (live.length > 0 ? live : this.slots).reduce((a, b) => (b.load < a.load ? b : a));
         slot.open.add(sid);
@@ -104619,8 +104626,7 @@ async function commentMode(ctx) {
 
 
 
-
-if (!external_node_worker_threads_.isMainThread && external_node_worker_threads_.workerData?.[WORKER_MARK]) {
+if (isAnalysisWorker()) {
     runAnalysisWorker();
 }
 else {

@@ -1,14 +1,13 @@
 /** Action entry point (bundled to dist/index.js; also the bundle's analysis worker). */
 // First: an analysis worker lowers its priority before the rest of the bundle is loaded.
 import "../workers/first.js";
-import { isMainThread, workerData } from "node:worker_threads";
 import { buildCodeId } from "../util/code-id.js";
 import { setWorkerEntry } from "../workers/pool.js";
-import { WORKER_MARK } from "../workers/protocol.js";
+import { isAnalysisWorker } from "../workers/protocol.js";
 import { runAnalysisWorker } from "../workers/worker.js";
 import { run } from "./main.js";
 
-if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MARK]) {
+if (isAnalysisWorker()) {
   runAnalysisWorker();
 } else {
   // A bundle is its own worker script; from sources the pool starts src/workers/entry.ts.

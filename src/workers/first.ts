@@ -5,8 +5,7 @@
  * being read; loading and compiling the analysis code (a few hundred ms of CPU) then takes what the
  * main thread's requests leave instead of competing with them.
  */
-import { isMainThread, workerData } from "node:worker_threads";
 import { lowerThreadPriority } from "./nice.js";
-import { WORKER_MARK } from "./protocol.js";
+import { isAnalysisWorker } from "./protocol.js";
 
-if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MARK]) lowerThreadPriority();
+if (isAnalysisWorker()) lowerThreadPriority();

@@ -145,7 +145,7 @@ export class AnalysisPool {
    * worker is left with a long tail while the others idle.
    */
   assign(sid: number): Slot {
-    if (this.slots.length === 0) this.startWorkers();
+    this.warm();
     const live = this.slots.filter((s) => !s.dead);
     const slot = (live.length > 0 ? live : this.slots).reduce((a, b) => (b.load < a.load ? b : a));
     slot.open.add(sid);

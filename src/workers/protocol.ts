@@ -2,6 +2,7 @@
  * Messages between the thread that reads models (the main thread) and the analysis workers that
  * parse and build them (src/workers/pool.ts, src/workers/worker.ts). One session per model.
  */
+import { isMainThread, workerData } from "node:worker_threads";
 import type { Extras, ShardPlan } from "../fingerprint/acquire.js";
 import type { NetStats, SourceMeta } from "../fingerprint/build.js";
 import type { Finding, Fingerprint } from "../fingerprint/types.js";
@@ -11,6 +12,11 @@ import { FormatError, StandinError, type ErrorInfo } from "../util/errors.js";
 
 /** Marks a worker thread started by the pool (the bundles start their own file as the worker). */
 export const WORKER_MARK = "standinAnalysisWorker";
+
+/** Whether this thread was started by the pool as an analysis worker. */
+export function isAnalysisWorker(): boolean {
+  return !isMainThread && !!(workerData as Record<string, unknown> | null)?.[WORKER_MARK];
+}
 
 export type ToWorker =
   | { t: "index"; sid: number; model: string; file: string; bytes: Uint8Array }
